@@ -1,0 +1,92 @@
+"""The `scaffold` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scaffold import __version__, render, templates
+
+app = typer.Typer(
+    help="Generate credible AI-engineering projects and score repositories against the rubric.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"scaffold {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """scaffold: credible AI-engineering projects, generated and checked."""
+
+
+@app.command("list")
+def list_kinds() -> None:
+    """List the built-in project kinds."""
+    table = Table("kind", "what you get", box=None, header_style="bold")
+    for kind in templates.kinds():
+        table.add_row(f"[cyan]{kind.name}[/]", kind.description)
+    console.print(table)
+
+
+@app.command()
+def new(
+    kind: Annotated[str, typer.Argument(help="A built-in kind (see `scaffold list`), or a path or git URL of a template.")],
+    dest: Annotated[Path, typer.Argument(help="Directory to create.")],
+    defaults: Annotated[bool, typer.Option("--defaults", help="Accept every default answer without prompting.")] = False,
+    data: Annotated[list[str] | None, typer.Option("--data", "-d", help="Answer a question: key=value (repeatable).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Render into a non-empty directory, overwriting files.")] = False,
+    git: Annotated[bool, typer.Option("--git/--no-git", help="Initialise a git repository with a first commit.")] = True,
+) -> None:
+    """Render a new project."""
+    try:
+        answers = render.parse_data(data or [])
+        created = render.new_project(kind, dest, data=answers, defaults=defaults, force=force, init_git=git)
+    except (render.RenderError, templates.TemplateError) as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted; nothing was written.", 130) from None
+    console.print(f"[green]Created[/] {created}")
+    if (created / "Makefile").is_file():
+        console.print(f"Next: cd {dest} && make setup && make test && make eval && make bench")
+
+
+@app.command()
+def update(
+    dest: Annotated[Path, typer.Argument(help="A project made by `scaffold new`.")] = Path("."),
+    data: Annotated[list[str] | None, typer.Option("--data", "-d", help="Change an answer: key=value (repeatable).")] = None,
+    conflict: Annotated[str, typer.Option(help="How to show merge conflicts: inline markers or .rej files.")] = "inline",
+) -> None:
+    """Carry the newest template version into an existing project (three-way merge, offline)."""
+    if conflict not in {"inline", "rej"}:
+        raise _fail("--conflict must be 'inline' or 'rej'.", 2)
+    try:
+        render.update_project(dest, data=render.parse_data(data or []), conflict=conflict)
+    except (render.RenderError, templates.TemplateError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"[green]Updated[/] {dest}; review with `git diff` and commit.")
+
+
+def main() -> None:
+    app()
