@@ -1,0 +1,149 @@
+"""Latency benchmark: embed, retrieve (each mode) and end-to-end POST /ask over a fixed query set,
+on the CPU and on the GPU when one is present; HNSW recall against exact search; ingest overhead."""
+
+from __future__ import annotations
+
+import resource
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import uvicorn
+
+from .api import create_app
+from .chunking import chunk_documents
+from .documents import load_corpus_jsonl
+from .embedding import Embedder
+from .evaluation import load_golden
+from .pipeline import RagPipeline
+from .retrieval import MODES, search_vector
+from .stats import summarize
+
+WARMUP = 3
+
+
+def _timed(function: Callable[[], Any], repeats: int) -> list[float]:
+    for _ in range(WARMUP):
+        function()
+    samples = []
+    for _ in range(repeats):
+        tick = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - tick) * 1000)
+    return samples
+
+
+def bench_queries(pipeline: RagPipeline, count: int) -> list[str]:
+    cases = load_golden(pipeline.settings.golden_path, "dev")
+    return [c.question for c in cases[:count]]
+
+
+def stage_latencies(pipeline: RagPipeline, embedder: Embedder, queries: list[str]) -> dict[str, dict[str, float]]:
+    settings = pipeline.settings
+    embed = []
+    for q in queries:
+        embed += _timed(lambda q=q: embedder.encode([q]), 1)
+    vectors = embedder.encode(queries)
+    results = {"embed": summarize(embed)}
+    with pipeline.pool.connection() as conn:
+        retriever = pipeline.retriever(conn)
+        for mode in MODES:
+            samples = []
+            for q, v in zip(queries, vectors, strict=True):
+                samples += _timed(lambda q=q, v=v, mode=mode: retriever.retrieve(q, v, mode, settings.top_k), 1)
+            results[f"retrieve_{mode}"] = summarize(samples)
+    return results
+
+
+def hnsw_recall(pipeline: RagPipeline, queries: list[str], k: int = 10) -> float:
+    vectors = pipeline.embedder.encode(queries)
+    found = 0
+    with pipeline.pool.connection() as conn:
+        for v in vectors:
+            approx = {i for i, _ in search_vector(conn, pipeline.settings.collection, v, k, pipeline.settings.hnsw_ef_search)}
+            exact = {i for i, _ in search_vector(conn, pipeline.settings.collection, v, k, exact=True)}
+            found += len(approx & exact)
+    return found / (k * len(vectors))
+
+
+@contextmanager
+def serving(pipeline: RagPipeline) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(pipeline), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the benchmark API server did not start within 30 s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def ask_latencies(pipeline: RagPipeline, queries: list[str]) -> dict[str, float]:
+    with serving(pipeline) as base, httpx.Client(base_url=base, timeout=120) as client:
+        def ask(q: str) -> None:
+            response = client.post("/ask", json={"question": q})
+            response.raise_for_status()
+
+        samples = []
+        for q in queries:
+            samples += _timed(lambda q=q: ask(q), 1)
+    return summarize(samples)
+
+
+def ingest_overhead(pipeline: RagPipeline) -> dict[str, float]:
+    """End-to-end ingest throughput (chunk, embed, store) against bare model.encode of the same chunks."""
+    settings = pipeline.settings
+    documents = load_corpus_jsonl(settings.corpus_path)
+    chunks = chunk_documents(documents, settings.chunk_strategy, settings.chunk_size, settings.chunk_overlap)
+    texts = [c.embedding_text for c in chunks]
+    pipeline.embedder.encode(texts[:64])  # warm the model
+    tick = time.perf_counter()
+    pipeline.embedder.encode(texts)
+    encode_s = time.perf_counter() - tick
+    report = pipeline.ingest(documents, collection="bench_ingest", rebuild=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "chunks": len(chunks),
+        "encode_chunks_per_s": len(chunks) / encode_s,
+        "pipeline_chunks_per_s": report.added / report.seconds,
+        "overhead_pct": (report.seconds / encode_s - 1) * 100,
+        "peak_rss_mb": peak_mb,
+    }
+
+
+def run_bench(pipeline: RagPipeline, query_count: int = 50) -> dict[str, Any]:
+    queries = bench_queries(pipeline, query_count)
+    latency = {pipeline.embedder.device: stage_latencies(pipeline, pipeline.embedder, queries)}
+    latency[pipeline.embedder.device]["ask_e2e"] = ask_latencies(pipeline, queries)
+    import torch
+
+    if torch.cuda.is_available():  # measure the other device too, so CPU and GPU sit side by side
+        other = "cpu" if pipeline.embedder.device == "cuda" else "cuda"
+        latency[other] = stage_latencies(pipeline, Embedder(pipeline.embedder.model_name, other), queries)
+    ask = latency[pipeline.embedder.device]["ask_e2e"]
+    price = pipeline.settings.cost_per_hour_usd
+    return {
+        "queries": len(queries),
+        "latency_ms": latency,
+        "cost": {
+            "usd_per_hour": price,
+            # one sequential worker: questions per hour = 3.6e6 ms / mean latency
+            "usd_per_1k_questions": price * ask["mean"] / 3_600_000 * 1000,
+            "llm_tokens_per_question": 0 if pipeline.answerer.mode == "extractive" else None,
+        },
+        "hnsw_recall@10": hnsw_recall(pipeline, queries),
+        "ingest": ingest_overhead(pipeline),
+    }

@@ -1,0 +1,160 @@
+"""The RAG pipeline wired end to end: load -> chunk -> embed -> store -> retrieve -> answer.
+
+``RagPipeline.open`` owns every resource (database server, connection pool, embedding model,
+LLM client) and releases them on exit, so nothing outlives the program.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pgvector.psycopg import register_vector
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+from . import store
+from .answering import Answer, ExtractiveAnswerer, LLMAnswerer
+from .chunking import Chunk, chunk_documents
+from .database import DatabaseUnavailable, connect, database_url, redact
+from .documents import Document
+from .embedding import Embedder
+from .llm import ChatClient
+from .retrieval import Passage, Retriever
+from .settings import Settings
+
+INGEST_BATCH = 256
+
+
+@dataclass
+class IngestReport:
+    collection: str
+    strategy: str
+    documents: int
+    chunks: int
+    added: int
+    already_present: int
+    seconds: float
+    embed_seconds: float
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class AskResult:
+    question: str
+    answer: Answer
+    passages: list[Passage]
+    timings_ms: dict[str, float]
+
+
+class RagPipeline:
+    def __init__(self, settings: Settings, pool: ConnectionPool[Any], embedder: Embedder, answerer: ExtractiveAnswerer | LLMAnswerer):
+        self.settings = settings
+        self.pool = pool
+        self.embedder = embedder
+        self.answerer = answerer
+
+    @classmethod
+    @contextmanager
+    def open(cls, settings: Settings) -> Iterator[RagPipeline]:
+        with ExitStack() as stack:
+            url = stack.enter_context(database_url(settings.database_url, settings.data_dir))
+            with connect(url, autocommit=True) as conn:  # fail fast with a clear message
+                store.prepare(conn)
+            pool: ConnectionPool[Any] = ConnectionPool(
+                url, min_size=1, max_size=4, open=False, kwargs={"autocommit": True}, configure=register_vector
+            )
+            try:
+                pool.open(wait=True, timeout=15)
+            except Exception as exc:
+                raise DatabaseUnavailable(f"Cannot open connections to DATABASE_URL={redact(url)}: {exc}") from exc
+            stack.callback(pool.close)
+            embedder = Embedder(settings.embedding_model, settings.embedding_device, settings.embedding_batch_size)
+            answerer: ExtractiveAnswerer | LLMAnswerer
+            if settings.llm_base_url:
+                client = ChatClient(
+                    settings.llm_base_url, settings.llm_model, api_key=settings.llm_api_key,
+                    timeout_s=settings.llm_timeout_s,
+                )
+                stack.callback(client.close)
+                answerer = LLMAnswerer(client, max_tokens=settings.llm_max_tokens)
+            else:
+                answerer = ExtractiveAnswerer(embedder)
+            yield cls(settings, pool, embedder, answerer)
+
+    # -- ingest ------------------------------------------------------------------------------
+    def ingest(
+        self,
+        documents: Sequence[Document],
+        *,
+        collection: str | None = None,
+        strategy: str | None = None,
+        rebuild: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
+        """Index documents. Idempotent: chunks already stored (same content hash) are skipped, so
+        an interrupted ingest resumes where it stopped. Each batch commits atomically."""
+        started = time.perf_counter()
+        s = self.settings
+        collection = collection or s.collection
+        strategy = strategy or s.chunk_strategy
+        chunks = chunk_documents(documents, strategy, s.chunk_size, s.chunk_overlap)
+        spec = store.CollectionSpec(collection, strategy, s.chunk_size, s.chunk_overlap,
+                                    self.embedder.model_name, self.embedder.dimension)
+        urls = {d.doc_id: d.url for d in documents}
+        with self.pool.connection() as conn:
+            if rebuild:
+                store.drop_collection(conn, collection)
+            store.ensure_collection(conn, spec)
+            present = store.existing_hashes(conn, collection)
+            todo: list[Chunk] = []
+            seen = set(present)
+            for chunk in chunks:
+                if chunk.content_hash not in seen:
+                    seen.add(chunk.content_hash)
+                    todo.append(chunk)
+            added = 0
+            embed_seconds = 0.0
+            for start in range(0, len(todo), INGEST_BATCH):
+                batch = todo[start : start + INGEST_BATCH]
+                tick = time.perf_counter()
+                vectors = self.embedder.encode([c.embedding_text for c in batch])
+                embed_seconds += time.perf_counter() - tick
+                added += store.insert_chunks(conn, collection, batch, vectors, urls)
+                if progress:
+                    progress(start + len(batch), len(todo))
+        return IngestReport(
+            collection=collection, strategy=strategy, documents=len(documents), chunks=len(chunks),
+            added=added, already_present=len(chunks) - len(todo), seconds=time.perf_counter() - started,
+            embed_seconds=embed_seconds,
+        )
+
+    def chunk_count(self, collection: str | None = None) -> int:
+        with self.pool.connection() as conn:
+            if store.collection_spec(conn, collection or self.settings.collection) is None:
+                return 0
+            return store.count_chunks(conn, collection or self.settings.collection)
+
+    # -- query -------------------------------------------------------------------------------
+    def retriever(self, conn: Connection[Any], collection: str | None = None) -> Retriever:
+        s = self.settings
+        return Retriever(conn, collection or s.collection, candidates=s.candidates, rrf_k=s.rrf_k,
+                         ef_search=s.hnsw_ef_search)
+
+    def ask(self, question: str, *, mode: str | None = None, top_k: int | None = None, collection: str | None = None) -> AskResult:
+        s = self.settings
+        timings: dict[str, float] = {}
+        tick = time.perf_counter()
+        vector = self.embedder.encode([question])[0]
+        timings["embed"] = (time.perf_counter() - tick) * 1000
+        tick = time.perf_counter()
+        with self.pool.connection() as conn:
+            passages = self.retriever(conn, collection).retrieve(question, vector, mode or s.retrieval_mode, top_k or s.top_k)
+        timings["retrieve"] = (time.perf_counter() - tick) * 1000
+        tick = time.perf_counter()
+        answer = self.answerer.answer(question, passages, vector)
+        timings["generate"] = (time.perf_counter() - tick) * 1000
+        return AskResult(question=question, answer=answer, passages=passages, timings_ms=timings)

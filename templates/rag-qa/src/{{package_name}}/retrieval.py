@@ -1,0 +1,124 @@
+"""Retrieve stage: vector (HNSW cosine), lexical (Postgres full-text) and hybrid (reciprocal rank fusion).
+
+Lexical search ORs the question's stemmed terms, so a natural-language question matches
+passages that share some of its words, ranked by ``ts_rank_cd``. Hybrid fuses both rankings with
+RRF (score = sum over rankings of 1 / (k + rank)), which needs no score calibration between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from . import store
+from .telemetry import get_tracer
+
+_tracer = get_tracer(__name__)
+MODES = ("vector", "lexical", "hybrid")
+
+
+@dataclass
+class Passage:
+    chunk_id: int
+    doc_id: str
+    title: str
+    url: str
+    text: str
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)  # mode -> 1-based rank it had there
+
+
+def search_vector(
+    conn: psycopg.Connection[Any], collection: str, query: np.ndarray, k: int, ef_search: int = 100, exact: bool = False
+) -> list[tuple[int, float]]:
+    """(chunk id, cosine similarity) best first. ``exact`` bypasses the index (for recall checks)."""
+    with conn.transaction():
+        if exact:
+            conn.execute("SET LOCAL enable_indexscan = off")
+            conn.execute("SET LOCAL enable_bitmapscan = off")
+        else:
+            conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {n}").format(n=sql.Literal(max(ef_search, k))))
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT id, 1 - (embedding <=> %(q)s) FROM {t} ORDER BY embedding <=> %(q)s LIMIT %(k)s"
+            ).format(t=store.table_name(collection)),
+            {"q": query, "k": k},
+        ).fetchall()
+    return [(int(r[0]), float(r[1])) for r in rows]
+
+
+def search_lexical(conn: psycopg.Connection[Any], collection: str, question: str, k: int) -> list[tuple[int, float]]:
+    rows = conn.execute(
+        sql.SQL(
+            """WITH terms AS (
+                   SELECT array_to_string(array_agg(quote_literal(lexeme)), ' | ') AS expr
+                   FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS lexeme),
+               q AS (SELECT to_tsquery('simple', expr) AS query FROM terms WHERE expr IS NOT NULL)
+               SELECT id, ts_rank_cd(tsv, q.query) AS score FROM {t}, q
+               WHERE tsv @@ q.query ORDER BY score DESC, id LIMIT %(k)s"""
+        ).format(t=store.table_name(collection)),
+        {"q": question, "k": k},
+    ).fetchall()
+    return [(int(r[0]), float(r[1])) for r in rows]
+
+
+def fuse_rrf(rankings: dict[str, Sequence[int]], k: int = 60) -> list[tuple[int, float, dict[str, int]]]:
+    """Reciprocal rank fusion of several rankings of ids: (id, fused score, ranks) best first."""
+    scores: dict[int, float] = {}
+    ranks: dict[int, dict[str, int]] = {}
+    for mode, ids in rankings.items():
+        for rank, chunk_id in enumerate(ids, start=1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank)
+            ranks.setdefault(chunk_id, {})[mode] = rank
+    ordered = sorted(scores, key=lambda i: (-scores[i], min(ranks[i].values()), i))
+    return [(i, scores[i], ranks[i]) for i in ordered]
+
+
+class Retriever:
+    def __init__(self, conn: psycopg.Connection[Any], collection: str, *, candidates: int = 30, rrf_k: int = 60, ef_search: int = 100):
+        self.conn = conn
+        self.collection = collection
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.ef_search = ef_search
+
+    def retrieve(self, question: str, query_vector: np.ndarray | None, mode: str, k: int) -> list[Passage]:
+        if mode not in MODES:
+            raise ValueError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
+        with _tracer.start_as_current_span(f"retrieve {mode}") as span:
+            span.set_attribute("db.system.name", "postgresql")
+            span.set_attribute("rag.retrieval.mode", mode)
+            span.set_attribute("rag.retrieval.top_k", k)
+            span.set_attribute("rag.collection", self.collection)
+            pool = max(k, self.candidates)
+            rankings: dict[str, list[int]] = {}
+            scores: dict[int, float] = {}
+            if mode in ("vector", "hybrid"):
+                if query_vector is None:
+                    raise ValueError("vector and hybrid retrieval need the query embedding")
+                hits = search_vector(self.conn, self.collection, query_vector, pool, self.ef_search)
+                rankings["vector"] = [i for i, _ in hits]
+                scores.update(hits)
+            if mode in ("lexical", "hybrid"):
+                hits = search_lexical(self.conn, self.collection, question, pool)
+                rankings["lexical"] = [i for i, _ in hits]
+                if mode == "lexical":
+                    scores.update(hits)
+            if mode == "hybrid":
+                fused = fuse_rrf(rankings, self.rrf_k)[:k]
+            else:
+                ids = rankings[mode][:k]
+                fused = [(i, scores[i], {mode: rank}) for rank, i in enumerate(ids, start=1)]
+            texts = store.fetch_texts(self.conn, self.collection, [i for i, _, _ in fused])
+            passages = [
+                Passage(chunk_id=i, doc_id=texts[i][0], title=texts[i][1], url=texts[i][2], text=texts[i][3],
+                        score=score, ranks=ranks)
+                for i, score, ranks in fused
+            ]
+            span.set_attribute("rag.retrieval.returned", len(passages))
+            return passages

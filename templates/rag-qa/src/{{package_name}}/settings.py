@@ -1,0 +1,53 @@
+"""Configuration from environment variables (and an optional .env file); see .env.example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ChunkStrategy = Literal["fixed", "headings", "sentences"]
+RetrievalMode = Literal["vector", "lexical", "hybrid"]
+
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(None, description="Any Postgres with pgvector >= 0.5; unset = embedded server")
+    data_dir: Path = Path(".data")
+    corpus_path: Path = Path("data/corpus/python-stdlib-3.11.jsonl")
+    golden_path: Path = Path("evals/golden.jsonl")
+    collection: str = Field("docs", pattern=r"^[a-z][a-z0-9_]{0,40}$")
+
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_device: str = "auto"
+    embedding_batch_size: int = Field(64, ge=1)
+
+    chunk_strategy: ChunkStrategy = "headings"
+    chunk_size: int = Field(800, ge=100)
+    chunk_overlap: int = Field(120, ge=0)
+
+    retrieval_mode: RetrievalMode = "hybrid"
+    top_k: int = Field(5, ge=1, le=50)
+    candidates: int = Field(30, ge=1, le=200)
+    rrf_k: int = Field(60, ge=1)
+    hnsw_ef_search: int = Field(100, ge=1)
+
+    llm_base_url: str | None = None
+    llm_model: str = "gemma-3-270m"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 60.0
+    llm_max_tokens: int = 256
+
+    eval_llm_base_url: str | None = None
+    eval_llm_model: str | None = None
+    eval_llm_api_key: str | None = None
+
+    cost_per_hour_usd: float = Field(0.10, ge=0, description="machine price used for cost per question")
+
+    max_question_chars: int = 2000
+    max_file_bytes: int = 20_000_000

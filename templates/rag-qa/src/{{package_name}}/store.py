@@ -1,0 +1,161 @@
+"""Store stage: chunks and their embeddings in PostgreSQL + pgvector.
+
+One table per collection (``chunks_<name>``) with an HNSW cosine index on the embedding and a
+generated ``tsvector`` column with a GIN index for lexical search. A registry table records how
+each collection was built, so a query never mixes vectors from different models or chunkings.
+Rows are keyed by a content hash: re-ingesting the same data inserts nothing new.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg import sql
+
+from .chunking import Chunk
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+class CollectionMismatch(ValueError):
+    """The collection exists but was built differently from what is asked now."""
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    name: str
+    strategy: str
+    chunk_size: int
+    chunk_overlap: int
+    embedding_model: str
+    dimension: int
+
+
+def table_name(collection: str) -> sql.Identifier:
+    if not _NAME.match(collection):
+        raise ValueError(f"Collection names are lowercase identifiers, got {collection!r}.")
+    return sql.Identifier(f"chunks_{collection}")
+
+
+def prepare(conn: psycopg.Connection[Any]) -> None:
+    """Create the pgvector extension and the collection registry if missing."""
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS rag_collections (
+               name text PRIMARY KEY, strategy text NOT NULL, chunk_size int NOT NULL,
+               chunk_overlap int NOT NULL, embedding_model text NOT NULL, dimension int NOT NULL,
+               updated_at timestamptz NOT NULL DEFAULT now())"""
+    )
+    conn.commit()
+    register_vector(conn)
+
+
+def ensure_collection(conn: psycopg.Connection[Any], spec: CollectionSpec) -> None:
+    existing = conn.execute(
+        "SELECT strategy, chunk_size, chunk_overlap, embedding_model, dimension FROM rag_collections WHERE name = %s",
+        (spec.name,),
+    ).fetchone()
+    wanted = (spec.strategy, spec.chunk_size, spec.chunk_overlap, spec.embedding_model, spec.dimension)
+    if existing is not None and tuple(existing) != wanted:
+        raise CollectionMismatch(
+            f"Collection {spec.name!r} was built with strategy={existing[0]} size={existing[1]} "
+            f"overlap={existing[2]} model={existing[3]}; ingest into another COLLECTION or pass --rebuild."
+        )
+    table = table_name(spec.name)
+    conn.execute(
+        sql.SQL(
+            """CREATE TABLE IF NOT EXISTS {table} (
+                   id bigserial PRIMARY KEY,
+                   content_hash text NOT NULL UNIQUE,
+                   doc_id text NOT NULL,
+                   ordinal int NOT NULL,
+                   title text NOT NULL,
+                   url text NOT NULL DEFAULT '',
+                   text text NOT NULL,
+                   embedding vector({dim}) NOT NULL,
+                   tsv tsvector GENERATED ALWAYS AS (
+                       to_tsvector('english', replace(doc_id, '.', ' ') || ' ' || title || ' ' || text)
+                   ) STORED)"""
+        ).format(table=table, dim=sql.Literal(spec.dimension))
+    )
+    conn.execute(
+        sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING hnsw (embedding vector_cosine_ops)").format(
+            idx=sql.Identifier(f"chunks_{spec.name}_embedding_hnsw"), table=table
+        )
+    )
+    conn.execute(
+        sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING gin (tsv)").format(
+            idx=sql.Identifier(f"chunks_{spec.name}_tsv_gin"), table=table
+        )
+    )
+    conn.execute(
+        """INSERT INTO rag_collections (name, strategy, chunk_size, chunk_overlap, embedding_model, dimension)
+           VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET updated_at = now()""",
+        (spec.name, *wanted),
+    )
+    conn.commit()
+
+
+def drop_collection(conn: psycopg.Connection[Any], name: str) -> None:
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {table}").format(table=table_name(name)))
+    conn.execute("DELETE FROM rag_collections WHERE name = %s", (name,))
+    conn.commit()
+
+
+def collection_spec(conn: psycopg.Connection[Any], name: str) -> CollectionSpec | None:
+    row = conn.execute(
+        "SELECT name, strategy, chunk_size, chunk_overlap, embedding_model, dimension FROM rag_collections WHERE name = %s",
+        (name,),
+    ).fetchone()
+    return CollectionSpec(*row) if row else None
+
+
+def existing_hashes(conn: psycopg.Connection[Any], collection: str) -> set[str]:
+    rows = conn.execute(sql.SQL("SELECT content_hash FROM {t}").format(t=table_name(collection))).fetchall()
+    return {row[0] for row in rows}
+
+
+def count_chunks(conn: psycopg.Connection[Any], collection: str) -> int:
+    row = conn.execute(sql.SQL("SELECT count(*) FROM {t}").format(t=table_name(collection))).fetchone()
+    return int(row[0]) if row else 0
+
+
+def insert_chunks(
+    conn: psycopg.Connection[Any],
+    collection: str,
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    urls: dict[str, str],
+) -> int:
+    """Insert one batch in one transaction (all rows or none); returns rows actually added."""
+    if len(chunks) != len(vectors):
+        raise ValueError("every chunk needs exactly one vector")
+    statement = sql.SQL(
+        """INSERT INTO {t} (content_hash, doc_id, ordinal, title, url, text, embedding)
+           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (content_hash) DO NOTHING"""
+    ).format(t=table_name(collection))
+    before = count_chunks(conn, collection)
+    with conn.transaction(), conn.cursor() as cursor:
+        cursor.executemany(
+            statement,
+            [
+                (c.content_hash, c.doc_id, c.ordinal, c.title, urls.get(c.doc_id, ""), c.text, vector)
+                for c, vector in zip(chunks, vectors, strict=True)
+            ],
+        )
+    return count_chunks(conn, collection) - before
+
+
+def fetch_texts(conn: psycopg.Connection[Any], collection: str, ids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:
+    """id -> (doc_id, title, url, text)."""
+    rows = conn.execute(
+        sql.SQL("SELECT id, doc_id, title, url, text FROM {t} WHERE id = ANY(%s)").format(t=table_name(collection)),
+        (list(ids),),
+    ).fetchall()
+    return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
