@@ -216,10 +216,18 @@ def shorten(text: str, limit: int) -> str:
 
 
 def public_names(module: ModuleType) -> list[str]:
+    """Public member names; an object exported under several names keeps its own name."""
     exported = getattr(module, "__all__", None)
-    if exported is not None:
-        return sorted(set(exported))
-    return sorted(name for name in dir(module) if not name.startswith("_"))
+    candidates = sorted(set(exported) if exported is not None else set(dir(module)))
+    chosen: dict[int, str] = {}
+    for name in candidates:
+        if name.startswith("_"):
+            continue
+        obj = getattr(module, name, None)
+        key = id(obj)
+        if key not in chosen or getattr(obj, "__name__", None) == name:
+            chosen[key] = name
+    return sorted(chosen.values())
 
 
 def belongs_to(obj: object, module: ModuleType) -> bool:
