@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,11 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+
+class Conflict(StrEnum):
+    inline = "inline"
+    rej = "rej"
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -52,12 +58,22 @@ def list_kinds() -> None:
 
 @app.command()
 def new(
-    kind: Annotated[str, typer.Argument(help="A built-in kind (see `scaffold list`), or a path or git URL of a template.")],
+    kind: Annotated[
+        str, typer.Argument(help="A built-in kind (see `scaffold list`), or a path or git URL of a template.")
+    ],
     dest: Annotated[Path, typer.Argument(help="Directory to create.")],
-    defaults: Annotated[bool, typer.Option("--defaults", help="Accept every default answer without prompting.")] = False,
-    data: Annotated[list[str] | None, typer.Option("--data", "-d", help="Answer a question: key=value (repeatable).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Render into a non-empty directory, overwriting files.")] = False,
-    git: Annotated[bool, typer.Option("--git/--no-git", help="Initialise a git repository with a first commit.")] = True,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Accept every default answer without prompting.")
+    ] = False,
+    data: Annotated[
+        list[str] | None, typer.Option("--data", "-d", help="Answer a question: key=value (repeatable).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Render into a non-empty directory, overwriting files.")
+    ] = False,
+    git: Annotated[
+        bool, typer.Option("--git/--no-git", help="Initialise a git repository with a first commit.")
+    ] = True,
 ) -> None:
     """Render a new project."""
     try:
@@ -75,14 +91,16 @@ def new(
 @app.command()
 def update(
     dest: Annotated[Path, typer.Argument(help="A project made by `scaffold new`.")] = Path("."),
-    data: Annotated[list[str] | None, typer.Option("--data", "-d", help="Change an answer: key=value (repeatable).")] = None,
-    conflict: Annotated[str, typer.Option(help="How to show merge conflicts: inline markers or .rej files.")] = "inline",
+    data: Annotated[
+        list[str] | None, typer.Option("--data", "-d", help="Change an answer: key=value (repeatable).")
+    ] = None,
+    conflict: Annotated[
+        Conflict, typer.Option(help="How to show merge conflicts: inline markers or .rej files.")
+    ] = Conflict.inline,
 ) -> None:
     """Carry the newest template version into an existing project (three-way merge, offline)."""
-    if conflict not in {"inline", "rej"}:
-        raise _fail("--conflict must be 'inline' or 'rej'.", 2)
     try:
-        render.update_project(dest, data=render.parse_data(data or []), conflict=conflict)
+        render.update_project(dest, data=render.parse_data(data or []), conflict=conflict.value)
     except (render.RenderError, templates.TemplateError) as exc:
         raise _fail(str(exc)) from None
     console.print(f"[green]Updated[/] {dest}; review with `git diff` and commit.")

@@ -76,9 +76,7 @@ def _git(cwd: Path | None, *args: str, env: dict[str, str] | None = None) -> str
     full_env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
     if env:
         full_env.update(env)
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run(["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise TemplateError(f"git {args[0]} failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
     return proc.stdout.strip()
@@ -151,9 +149,12 @@ def _directory_key(directory: Path) -> str:
 
 
 def _has_commits(repo: Path) -> bool:
-    return subprocess.run(
-        ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True, check=False
-    ).returncode == 0
+    return (
+        subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True, check=False
+        ).returncode
+        == 0
+    )
 
 
 def _worktree_tree(checkout: Path, object_dir: Path) -> str:
@@ -189,8 +190,15 @@ def build_bundle(checkout: Path | None, out: Path, *, plain_dir: Path | None = N
                 tree = _git(checkout, "rev-parse", f"{commit['id']}:templates")
                 if tree == last_tree:
                     continue
-                parent = _git(repo, "commit-tree", tree, *(["-p", parent] if parent else []),
-                              "-m", commit["message"], env=commit["env"])
+                parent = _git(
+                    repo,
+                    "commit-tree",
+                    tree,
+                    *(["-p", parent] if parent else []),
+                    "-m",
+                    commit["message"],
+                    env=commit["env"],
+                )
                 version = _version_at(checkout, commit["id"])
                 if version and version != last_version:
                     _git(repo, "tag", version, parent)
@@ -206,9 +214,15 @@ def build_bundle(checkout: Path | None, out: Path, *, plain_dir: Path | None = N
             version = _current_version()
         if tree != last_tree:
             stamp = "2000-01-01T00:00:00+00:00"
-            parent = _git(repo, "commit-tree", tree, *(["-p", parent] if parent else []),
-                          "-m", "Uncommitted template changes",
-                          env={**_WORKTREE_IDENTITY, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+            parent = _git(
+                repo,
+                "commit-tree",
+                tree,
+                *(["-p", parent] if parent else []),
+                "-m",
+                "Uncommitted template changes",
+                env={**_WORKTREE_IDENTITY, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+            )
             if version != last_version:
                 _git(repo, "tag", version, parent)
         if parent is None:
@@ -228,12 +242,20 @@ def _template_commits(checkout: Path) -> list[dict[str, Any]]:
         if len(fields) != 8:
             continue
         sha, an, ae, ad, cn, ce, cd, message = fields
-        commits.append({
-            "id": sha,
-            "message": message.strip() or sha,
-            "env": {"GIT_AUTHOR_NAME": an, "GIT_AUTHOR_EMAIL": ae, "GIT_AUTHOR_DATE": ad,
-                    "GIT_COMMITTER_NAME": cn, "GIT_COMMITTER_EMAIL": ce, "GIT_COMMITTER_DATE": cd},
-        })
+        commits.append(
+            {
+                "id": sha,
+                "message": message.strip() or sha,
+                "env": {
+                    "GIT_AUTHOR_NAME": an,
+                    "GIT_AUTHOR_EMAIL": ae,
+                    "GIT_AUTHOR_DATE": ad,
+                    "GIT_COMMITTER_NAME": cn,
+                    "GIT_COMMITTER_EMAIL": ce,
+                    "GIT_COMMITTER_DATE": cd,
+                },
+            }
+        )
     return commits
 
 
