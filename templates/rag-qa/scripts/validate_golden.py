@@ -128,7 +128,9 @@ def check_record(
             return
         value = record[name]
         if not isinstance(value, expected_type) or (isinstance(value, str) and not value.strip()):
-            report.error(line_number, f"field '{name}' must be a non-empty {expected_type.__name__}")
+            report.error(
+                line_number, f"field '{name}' must be a non-empty {expected_type.__name__}"
+            )
             return
 
     record_id: str = record["id"]
@@ -188,8 +190,12 @@ def validate(golden_path: Path, corpus: dict[str, str]) -> Report:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Validate evals/golden.jsonl against the corpus.")
-    parser.add_argument("--golden", type=Path, default=DEFAULT_GOLDEN, help="golden JSON Lines file")
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus JSON Lines file")
+    parser.add_argument(
+        "--golden", type=Path, default=DEFAULT_GOLDEN, help="golden JSON Lines file"
+    )
+    parser.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus JSON Lines file"
+    )
     return parser.parse_args(argv)
 
 
