@@ -245,22 +245,45 @@ def is_documentable(obj: object) -> bool:
     return inspect.isclass(obj) or callable(obj)
 
 
-def doc_page(module_name: str, obj: object) -> str:
+def module_location(module_name: str) -> tuple[str, str]:
+    """(page, anchor) of a module's entry in the official documentation."""
+    return DOC_PAGE_BY_MODULE.get(module_name, module_name), f"module-{module_name}"
+
+
+def doc_location(module_name: str, obj: object, doc_id: str) -> tuple[str, str]:
+    """(page, anchor) of a member's entry in the official documentation (best effort).
+
+    ``obj`` is the module-level object: the function or class itself, or the class that
+    defines a method.
+    """
+    if module_name == "builtins":
+        name = doc_id.removeprefix("builtins.")
+        if "." in name:
+            return "stdtypes", name
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            return "exceptions", name
+        return "functions", name
     defining = getattr(obj, "__module__", None) or ""
     default = DOC_PAGE_BY_MODULE.get(module_name, module_name)
-    return DOC_PAGE_BY_DEFINING_MODULE.get(defining, default)
+    return DOC_PAGE_BY_DEFINING_MODULE.get(defining, default), doc_id
 
 
 def make_document(
-    doc_id: str, display: str, signature: str, body: str, page: str, version: tuple[int, int]
+    doc_id: str,
+    display: str,
+    signature: str,
+    body: str,
+    location: tuple[str, str],
+    version: tuple[int, int],
 ) -> Document:
     major, minor = version
+    page, anchor = location
     heading = f"{display}{signature}"
     return Document(
         doc_id=doc_id,
         title=shorten(heading, MAX_TITLE_CHARS),
         source=SOURCE.format(major=major, minor=minor),
-        url=f"{DOCS_BASE.format(major=major, minor=minor)}{page}.html#{doc_id}",
+        url=f"{DOCS_BASE.format(major=major, minor=minor)}{page}.html#{anchor}",
         text=f"{heading}\n\n{body}",
     )
 
@@ -291,14 +314,8 @@ def module_documents(module_name: str, version: tuple[int, int]) -> Iterator[Doc
     module = importlib.import_module(module_name)
     module_doc = own_docstring(module)
     if len(module_doc) >= MIN_DOC_CHARS:
-        yield make_document(
-            module_name,
-            f"module {module_name}",
-            "",
-            module_doc,
-            DOC_PAGE_BY_MODULE.get(module_name, module_name),
-            version,
-        )
+        location = module_location(module_name)
+        yield make_document(module_name, f"module {module_name}", "", module_doc, location, version)
     for name in public_names(module):
         try:
             obj = getattr(module, name)
@@ -307,24 +324,27 @@ def module_documents(module_name: str, version: tuple[int, int]) -> Iterator[Doc
         if inspect.ismodule(obj) or not is_documentable(obj) or not belongs_to(obj, module):
             continue
         qualified = f"{module_name}.{name}"
-        page = doc_page(module_name, obj)
-        if inspect.isclass(obj):
-            body = class_body(obj)
-            if len(body) >= MIN_DOC_CHARS:
-                yield make_document(
-                    qualified, f"class {qualified}", signature_text(obj), body, page, version
-                )
-            for member_name, member in class_members(obj):
-                member_doc = own_docstring(member)
-                if len(member_doc) < MIN_DOC_CHARS:
-                    continue
-                member_id = f"{qualified}.{member_name}"
-                signature = "" if isinstance(member, property) else signature_text(member)
-                yield make_document(member_id, member_id, signature, member_doc, page, version)
-        else:
+        location = doc_location(module_name, obj, qualified)
+        if not inspect.isclass(obj):
             body = own_docstring(obj)
             if len(body) >= MIN_DOC_CHARS:
-                yield make_document(qualified, qualified, signature_text(obj), body, page, version)
+                signature = signature_text(obj)
+                yield make_document(qualified, qualified, signature, body, location, version)
+            continue
+        body = class_body(obj)
+        if len(body) >= MIN_DOC_CHARS:
+            signature = signature_text(obj)
+            yield make_document(qualified, f"class {qualified}", signature, body, location, version)
+        for member_name, member in class_members(obj):
+            member_doc = own_docstring(member)
+            if len(member_doc) < MIN_DOC_CHARS:
+                continue
+            member_id = f"{qualified}.{member_name}"
+            signature = "" if isinstance(member, property) else signature_text(member)
+            member_location = doc_location(module_name, obj, member_id)
+            yield make_document(
+                member_id, member_id, signature, member_doc, member_location, version
+            )
 
 
 def build(module_names: list[str]) -> list[Document]:
