@@ -33,7 +33,11 @@ class Embedder:
         self.device = resolve_device(device)
         self.batch_size = batch_size
         self._model = _load_model(model_name, self.device)
-        dimension = self._model.get_sentence_embedding_dimension()
+        dimension = (
+            self._model.get_embedding_dimension()
+            if hasattr(self._model, "get_embedding_dimension")
+            else self._model.get_sentence_embedding_dimension()
+        )
         if not dimension:
             raise ValueError(f"{model_name} does not report an embedding dimension.")
         self.dimension = int(dimension)

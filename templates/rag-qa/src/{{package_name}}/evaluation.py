@@ -23,6 +23,7 @@ from .stats import summarize
 
 KS = (1, 3, 5, 10)
 RETRIEVAL_DEPTH = 20  # chunks fetched to rank 10 distinct documents
+MISS_RANK = 1_000_000
 
 
 class GoldenFileError(ValueError):
@@ -109,6 +110,11 @@ class CaseOutcome:
     def first_relevant_rank(self) -> int | None:
         return next((r for r, d in enumerate(self.ranking, start=1) if d in self.case.source_ids), None)
 
+    @property
+    def missed(self) -> bool:
+        """No source document among the top 10 distinct documents."""
+        return (self.first_relevant_rank or MISS_RANK) > 10
+
 
 def run_cases(
     pipeline: RagPipeline, cases: Sequence[GoldenCase], *, mode: str | None = None,
@@ -150,15 +156,15 @@ def score_outcomes(outcomes: Sequence[CaseOutcome], settings: Settings, corpus_t
     if settings.eval_llm_base_url:
         judge = (settings.eval_llm_base_url, settings.eval_llm_model or settings.llm_model, settings.eval_llm_api_key)
     answer = ragas_adapter.score(samples, judge)
-    misses = [o for o in outcomes if o.first_relevant_rank is None]
+    misses = [o for o in outcomes if o.missed]
     return {
         "cases": len(outcomes),
         "retrieval": retrieval,
         "answer": answer,
         "latency_ms": summarize([o.latency_ms for o in outcomes]),
         "failures": {
-            "no_relevant_doc_in_top10": sum(1 for o in outcomes if (o.first_relevant_rank or 99) > 10),
-            "relevant_doc_not_in_top_k": sum(1 for o in outcomes if (o.first_relevant_rank or 99) > settings.top_k),
+            "no_relevant_doc_in_top10": len(misses),
+            "relevant_doc_not_in_top_k": sum(1 for o in outcomes if (o.first_relevant_rank or MISS_RANK) > settings.top_k),
             "missed_by_kind": dict(Counter(o.case.kind for o in misses)),
             "cases_by_kind": dict(Counter(o.case.kind for o in outcomes)),
         },

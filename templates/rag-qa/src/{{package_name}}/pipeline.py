@@ -142,7 +142,7 @@ class RagPipeline:
     def retriever(self, conn: Connection[Any], collection: str | None = None) -> Retriever:
         s = self.settings
         return Retriever(conn, collection or s.collection, candidates=s.candidates, rrf_k=s.rrf_k,
-                         ef_search=s.hnsw_ef_search)
+                         ef_search=s.hnsw_ef_search, lexical_weight=s.lexical_weight)
 
     def ask(self, question: str, *, mode: str | None = None, top_k: int | None = None, collection: str | None = None) -> AskResult:
         s = self.settings

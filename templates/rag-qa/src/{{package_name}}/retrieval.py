@@ -67,25 +67,32 @@ def search_lexical(conn: psycopg.Connection[Any], collection: str, question: str
     return [(int(r[0]), float(r[1])) for r in rows]
 
 
-def fuse_rrf(rankings: dict[str, Sequence[int]], k: int = 60) -> list[tuple[int, float, dict[str, int]]]:
-    """Reciprocal rank fusion of several rankings of ids: (id, fused score, ranks) best first."""
+def fuse_rrf(
+    rankings: dict[str, Sequence[int]], k: int = 60, weights: dict[str, float] | None = None
+) -> list[tuple[int, float, dict[str, int]]]:
+    """Weighted reciprocal rank fusion of several rankings of ids: (id, fused score, ranks) best first."""
     scores: dict[int, float] = {}
     ranks: dict[int, dict[str, int]] = {}
     for mode, ids in rankings.items():
+        weight = (weights or {}).get(mode, 1.0)
         for rank, chunk_id in enumerate(ids, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
             ranks.setdefault(chunk_id, {})[mode] = rank
     ordered = sorted(scores, key=lambda i: (-scores[i], min(ranks[i].values()), i))
     return [(i, scores[i], ranks[i]) for i in ordered]
 
 
 class Retriever:
-    def __init__(self, conn: psycopg.Connection[Any], collection: str, *, candidates: int = 30, rrf_k: int = 60, ef_search: int = 100):
+    def __init__(
+        self, conn: psycopg.Connection[Any], collection: str, *, candidates: int = 30, rrf_k: int = 60,
+        ef_search: int = 100, lexical_weight: float = 1.0,
+    ):
         self.conn = conn
         self.collection = collection
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.ef_search = ef_search
+        self.lexical_weight = lexical_weight
 
     def retrieve(self, question: str, query_vector: np.ndarray | None, mode: str, k: int) -> list[Passage]:
         if mode not in MODES:
@@ -110,7 +117,7 @@ class Retriever:
                 if mode == "lexical":
                     scores.update(hits)
             if mode == "hybrid":
-                fused = fuse_rrf(rankings, self.rrf_k)[:k]
+                fused = fuse_rrf(rankings, self.rrf_k, {"lexical": self.lexical_weight})[:k]
             else:
                 ids = rankings[mode][:k]
                 fused = [(i, scores[i], {mode: rank}) for rank, i in enumerate(ids, start=1)]

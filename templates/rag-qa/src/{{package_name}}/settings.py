@@ -27,14 +27,15 @@ class Settings(BaseSettings):
     embedding_device: str = "auto"
     embedding_batch_size: int = Field(64, ge=1)
 
-    chunk_strategy: ChunkStrategy = "headings"
+    chunk_strategy: ChunkStrategy = "fixed"
     chunk_size: int = Field(800, ge=100)
     chunk_overlap: int = Field(120, ge=0)
 
-    retrieval_mode: RetrievalMode = "hybrid"
+    retrieval_mode: RetrievalMode = "vector"
     top_k: int = Field(5, ge=1, le=50)
     candidates: int = Field(30, ge=1, le=200)
     rrf_k: int = Field(60, ge=1)
+    lexical_weight: float = Field(1.0, ge=0, description="weight of the lexical ranking in hybrid RRF")
     hnsw_ef_search: int = Field(100, ge=1)
 
     llm_base_url: str | None = None
