@@ -34,6 +34,9 @@ class Target:
     api_key: str | None = None
     ignore_eos: bool = False
     temperature: float = 0.0
+    # "usage": the server's usage block (required). "chunks": for servers that ignore
+    # stream_options.include_usage but stream exactly one chunk per token (llama-cpp-python).
+    token_counts: str = "usage"
 
     @property
     def url(self) -> str:
@@ -157,6 +160,12 @@ async def _stream(
     record.latency_s = time.perf_counter() - sent
     if not done:
         _fail(record, "stream_interrupted", "the stream ended without [DONE]")
+    elif usage is None and target.token_counts == "chunks":
+        record.output_tokens = len(itl) + 1 if record.ttft_s is not None else 0
+        if record.output_tokens == 0:
+            _fail(record, "zero_output_tokens", "the stream carried no text")
+        else:
+            record.ok = True
     elif usage is None:
         _fail(record, "missing_usage", "the server sent no usage block; it must support stream_options.include_usage")
     else:

@@ -105,6 +105,11 @@ class LoadConfig(_Strict):
     endpoint: Literal["completions", "chat"] = "completions"
     ignore_eos: bool = Field(default=False, description="Ask the server to always generate max_tokens (vLLM)")
     temperature: float = Field(default=0.0, ge=0)
+    token_counts: Literal["usage", "chunks"] = Field(
+        default="usage",
+        description="usage: the server's usage block; chunks: one streamed chunk per token, for servers without "
+        "stream_options.include_usage (llama-cpp-python); prompt tokens are then unknown (0)",
+    )
 
     @field_validator("concurrency")
     @classmethod
@@ -155,7 +160,9 @@ class SLO(_Strict):
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
-            raise ConfigError(f"SLO {text!r} is invalid: every value must be a positive number of ms ({exc.errors()[0]['msg']}).") from None
+            raise ConfigError(
+                f"SLO {text!r} is invalid: every value must be a positive number of ms ({exc.errors()[0]['msg']})."
+            ) from None
 
     def describe(self) -> str:
         parts = [f"{k.removesuffix('_ms')}:{v:g}" for k, v in self.model_dump().items() if v is not None]

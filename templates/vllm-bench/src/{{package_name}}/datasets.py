@@ -18,7 +18,7 @@ BUNDLED_PROMPTS = Path("data/prompts.jsonl")
 
 # Short, frequent English words: nearly every one is a single token in common tokenizers, so
 # ``input_len`` words land close to ``input_len`` tokens.
-_VOCABULARY = (
+_VOCABULARY = (  # noqa: SIM905 - one readable block of words
     "the of and to in is was for on are as with his they at be this from have or one had by but not "
     "what all were we when your can said there use an each which she do how their if will up other "
     "about out many then them these so some her would make like him into time has look two more go "

@@ -38,13 +38,19 @@ def _number(data: dict[str, Any], key: str, default: float = 0.0) -> float:
 
 def from_vllm(data: dict[str, Any]) -> BenchmarkMetrics:
     if "mean_ttft_ms" not in data or "completed" not in data:
-        raise ImportFormatError("this is not a `vllm bench serve --save-result` file (no completed / mean_ttft_ms keys)")
+        raise ImportFormatError(
+            "this is not a `vllm bench serve --save-result` file (no completed / mean_ttft_ms keys)"
+        )
 
     def dist(name: str, n: int) -> Distribution:
         mean = _number(data, f"mean_{name}_ms")
         return Distribution(
-            n=n, mean=mean, median=_number(data, f"median_{name}_ms", mean), std=_number(data, f"std_{name}_ms"),
-            p90=_number(data, f"p90_{name}_ms", float("nan")), p95=_number(data, f"p95_{name}_ms", float("nan")),
+            n=n,
+            mean=mean,
+            median=_number(data, f"median_{name}_ms", mean),
+            std=_number(data, f"std_{name}_ms"),
+            p90=_number(data, f"p90_{name}_ms", float("nan")),
+            p95=_number(data, f"p95_{name}_ms", float("nan")),
             p99=_number(data, f"p99_{name}_ms", float("nan")),
         )
 
@@ -70,8 +76,12 @@ def from_vllm(data: dict[str, Any]) -> BenchmarkMetrics:
         tpot_ms=dist("tpot", completed),
         itl_ms=dist("itl", 0),
         e2el_ms=dist("e2el", completed),
-        extra={"model_id": data.get("model_id"), "request_rate": data.get("request_rate"),
-               "max_concurrency": data.get("max_concurrency"), "burstiness": data.get("burstiness")},
+        extra={
+            "model_id": data.get("model_id"),
+            "request_rate": data.get("request_rate"),
+            "max_concurrency": data.get("max_concurrency"),
+            "burstiness": data.get("burstiness"),
+        },
     )
 
 
@@ -107,7 +117,9 @@ def _guidellm_sum(metrics: dict[str, Any], name: str) -> int:
 def from_guidellm_benchmark(benchmark: dict[str, Any]) -> BenchmarkMetrics:
     metrics = benchmark.get("metrics")
     if not isinstance(metrics, dict) or "time_to_first_token_ms" not in metrics:
-        raise ImportFormatError("this is not a GuideLLM benchmarks file (no benchmarks[].metrics.time_to_first_token_ms)")
+        raise ImportFormatError(
+            "this is not a GuideLLM benchmarks file (no benchmarks[].metrics.time_to_first_token_ms)"
+        )
     totals = benchmark.get("request_totals") or {}
     completed = int(_number(totals, "successful", _guidellm_dist(metrics, "request_latency").n))
     errored, incomplete = int(_number(totals, "errored")), int(_number(totals, "incomplete"))
@@ -133,9 +145,11 @@ def from_guidellm_benchmark(benchmark: dict[str, Any]) -> BenchmarkMetrics:
         tpot_ms=itl,
         itl_ms=itl,
         e2el_ms=_guidellm_dist(metrics, "request_latency", scale=1000.0),
-        extra={"itl_source": "guidellm inter_token_latency_ms (per-request average, = vLLM TPOT)",
-               "guidellm_time_per_output_token_ms": tpot_inclusive.median,
-               "strategy": (benchmark.get("config") or {}).get("strategy") or benchmark.get("scheduler")},
+        extra={
+            "itl_source": "guidellm inter_token_latency_ms (per-request average, = vLLM TPOT)",
+            "guidellm_time_per_output_token_ms": tpot_inclusive.median,
+            "strategy": (benchmark.get("config") or {}).get("strategy") or benchmark.get("scheduler"),
+        },
     )
 
 

@@ -71,8 +71,10 @@ async def run_load(
             for start in range(0, len(warm), width):
                 now = time.perf_counter()
                 await asyncio.gather(
-                    *(send_request(client, target, s, run_start=now, timeout_s=plan.request_timeout_s)
-                      for s in warm[start:start + width])
+                    *(
+                        send_request(client, target, s, run_start=now, timeout_s=plan.request_timeout_s)
+                        for s in warm[start : start + width]
+                    )
                 )
         records: list[RequestRecord] = []
 
@@ -90,7 +92,11 @@ async def run_load(
 
 
 async def _fixed_concurrency(
-    client: httpx.AsyncClient, target: Target, requests: Iterator[RequestSpec], plan: LoadPlan, run_start: float,
+    client: httpx.AsyncClient,
+    target: Target,
+    requests: Iterator[RequestSpec],
+    plan: LoadPlan,
+    run_start: float,
     keep: Callable[[RequestRecord], None],
 ) -> None:
     issued = 0
@@ -101,14 +107,17 @@ async def _fixed_concurrency(
         while issued < plan.num_requests and time.perf_counter() < deadline:
             issued += 1
             spec = next(requests)
-            keep(await send_request(client, target, spec, run_start=run_start,
-                                    timeout_s=plan.request_timeout_s))
+            keep(await send_request(client, target, spec, run_start=run_start, timeout_s=plan.request_timeout_s))
 
     await asyncio.gather(*(worker() for _ in range(int(plan.level))))
 
 
 async def _arrivals(
-    client: httpx.AsyncClient, target: Target, requests: Iterator[RequestSpec], plan: LoadPlan, run_start: float,
+    client: httpx.AsyncClient,
+    target: Target,
+    requests: Iterator[RequestSpec],
+    plan: LoadPlan,
+    run_start: float,
     keep: Callable[[RequestRecord], None],
 ) -> None:
     limit = asyncio.Semaphore(plan.max_concurrency) if plan.max_concurrency else None
@@ -116,12 +125,10 @@ async def _arrivals(
 
     async def one(spec: RequestSpec) -> None:
         if limit is None:
-            keep(await send_request(client, target, spec, run_start=run_start,
-                                    timeout_s=plan.request_timeout_s))
+            keep(await send_request(client, target, spec, run_start=run_start, timeout_s=plan.request_timeout_s))
             return
         async with limit:
-            keep(await send_request(client, target, spec, run_start=run_start,
-                                    timeout_s=plan.request_timeout_s))
+            keep(await send_request(client, target, spec, run_start=run_start, timeout_s=plan.request_timeout_s))
 
     tasks: list[asyncio.Task[None]] = []
     scheduled = run_start

@@ -9,8 +9,18 @@ from .plots import plot_run
 from .results import RESULTS_DIR, load_results, markdown_table, provenance_line, render_readme
 
 HEADERS = (
-    "variant", "load", "ok/failed", "req/s", "out tok/s", "TTFT p50 / p99 (ms)", "TPOT p50 / p99 (ms)",
-    "ITL p50 (ms)", "E2EL p50 / p99 (ms)", "goodput (req/s)", "peak conc.", "$ / 1M out tok",
+    "variant",
+    "load",
+    "ok/failed",
+    "req/s",
+    "out tok/s",
+    "TTFT p50 / p99 (ms)",
+    "TPOT p50 / p99 (ms)",
+    "ITL p50 (ms)",
+    "E2EL p50 / p99 (ms)",
+    "goodput (req/s)",
+    "peak conc.",
+    "$ / 1M out tok",
 )
 
 
@@ -33,6 +43,22 @@ def point_row(p: dict[str, Any]) -> list[str]:
         "n/a" if goodput is None else f"{goodput:.2f}",
         str(p["peak_concurrency"]),
         _money(p.get("cost_per_1m_output_tokens_usd")),
+    ]
+
+
+SERVER_HEADERS = ("variant", "load", "queue time (ms)", "KV cache mean / max", "waiting max", "preemptions")
+
+
+def server_row(p: dict[str, Any]) -> list[str]:
+    """What vLLM's /metrics said during the point (empty for servers without /metrics)."""
+    m = p["server_metrics"]
+    return [
+        p["variant"],
+        p["label"],
+        f"{m.get('mean_queue_time_ms', 0):.1f}",
+        f"{m.get('kv_cache_usage_mean', 0):.1%} / {m.get('kv_cache_usage_max', 0):.1%}",
+        f"{m.get('waiting_max', 0):.0f}",
+        f"{m.get('preemptions', 0):.0f}",
     ]
 
 
@@ -60,12 +86,7 @@ def run_block(result: dict[str, Any], source: str) -> str:
         lines += [f"Failures by reason: {', '.join(f'{k}: {v}' for k, v in sorted(failures.items()))}.", ""]
     queue = [p for p in points if p.get("server_metrics")]
     if queue:
-        lines += [markdown_table(
-            ("variant", "load", "queue time (ms)", "KV cache mean / max", "waiting max"),
-            [[p["variant"], p["label"], f"{p['server_metrics'].get('mean_queue_time_ms', 0):.1f}",
-              f"{p['server_metrics'].get('kv_cache_usage_mean', 0):.1%} / {p['server_metrics'].get('kv_cache_usage_max', 0):.1%}",
-              f"{p['server_metrics'].get('waiting_max', 0):.0f}"] for p in queue],
-        ), ""]
+        lines += [markdown_table(SERVER_HEADERS, [server_row(p) for p in queue]), ""]
     lines.append(provenance_line(result, source))
     return "\n".join(lines)
 
@@ -91,10 +112,18 @@ def imported_block(result: dict[str, Any]) -> str:
     rows = []
     for run in result["metrics"]["runs"]:
         m = run["metrics"]
-        rows.append([
-            run["tool"], run["label"], str(m["completed"]), f"{m['request_throughput']:.2f}",
-            f"{m['output_throughput']:.1f}", f"{m['ttft_ms']['median']:.1f}", f"{m['tpot_ms']['median']:.1f}",
-            f"{m['itl_ms']['median']:.1f}", f"{m['e2el_ms']['median']:.0f}",
-        ])
+        rows.append(
+            [
+                run["tool"],
+                run["label"],
+                str(m["completed"]),
+                f"{m['request_throughput']:.2f}",
+                f"{m['output_throughput']:.1f}",
+                f"{m['ttft_ms']['median']:.1f}",
+                f"{m['tpot_ms']['median']:.1f}",
+                f"{m['itl_ms']['median']:.1f}",
+                f"{m['e2el_ms']['median']:.0f}",
+            ]
+        )
     headers = ("tool", "run", "completed", "req/s", "out tok/s", "TTFT p50", "TPOT p50", "ITL p50", "E2EL p50")
     return markdown_table(headers, rows) + "\n\n" + provenance_line(result, "results/imported.json")

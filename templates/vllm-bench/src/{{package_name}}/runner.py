@@ -48,9 +48,15 @@ def plans_of(config: BenchConfig) -> list[LoadPlan]:
     load = config.load
     return [
         LoadPlan(
-            mode=load.mode, level=level, num_requests=load.num_requests, max_duration_s=load.max_duration_s,
-            warmup_requests=load.warmup_requests, burstiness=load.burstiness, max_concurrency=load.max_concurrency,
-            request_timeout_s=load.request_timeout_s, seed=config.dataset.seed,
+            mode=load.mode,
+            level=level,
+            num_requests=load.num_requests,
+            max_duration_s=load.max_duration_s,
+            warmup_requests=load.warmup_requests,
+            burstiness=load.burstiness,
+            max_concurrency=load.max_concurrency,
+            request_timeout_s=load.request_timeout_s,
+            seed=config.dataset.seed,
         )
         for level in load.levels
     ]
@@ -92,7 +98,9 @@ def point_summary(config: BenchConfig, variant: Variant, plan: LoadPlan, measure
         "level": plan.level,
         "label": plan.label,
         **measured,
-        "cost_per_1m_output_tokens_usd": costs.cost_per_million_output_tokens(config.cost, measured["output_throughput"]),
+        "cost_per_1m_output_tokens_usd": costs.cost_per_million_output_tokens(
+            config.cost, measured["output_throughput"]
+        ),
         "cost_per_request_usd": costs.cost_per_request(config.cost, measured["request_throughput"]),
     }
 
@@ -109,8 +117,17 @@ def partial_point(config: BenchConfig, variant: Variant, plan: LoadPlan, raw: Pa
 
 
 class BenchmarkRun:
-    def __init__(self, config: BenchConfig, name: str, *, base_url: str | None, launch: bool,
-                 sweep_engines: bool, resume: bool, results_dir: Path = RESULTS_DIR) -> None:
+    def __init__(
+        self,
+        config: BenchConfig,
+        name: str,
+        *,
+        base_url: str | None,
+        launch: bool,
+        sweep_engines: bool,
+        resume: bool,
+        results_dir: Path = RESULTS_DIR,
+    ) -> None:
         self.config = config
         self.name = name
         self.base_url = base_url or config.server.base_url
@@ -125,8 +142,14 @@ class BenchmarkRun:
 
     def target(self) -> Target:
         load = self.config.load
-        return Target(self.base_url, self.config.server.served_model_name, endpoint=load.endpoint,
-                      ignore_eos=load.ignore_eos, temperature=load.temperature)
+        return Target(
+            self.base_url,
+            self.config.server.served_model_name,
+            endpoint=load.endpoint,
+            ignore_eos=load.ignore_eos,
+            temperature=load.temperature,
+            token_counts=load.token_counts,
+        )
 
     def run(self) -> Path:
         try:
@@ -154,7 +177,11 @@ class BenchmarkRun:
         todo = self._todo(variant)
         if not todo:
             return
-        server = running_server(self.config.server, variant.engine_args, name=variant.name) if self.launch else nullcontext(None)
+        server = (
+            running_server(self.config.server, variant.engine_args, name=variant.name)
+            if self.launch
+            else nullcontext(None)
+        )
         with server as startup:
             if startup is not None:
                 self.server_info["startup_s"][variant.name] = round(startup, 1)
@@ -183,8 +210,11 @@ class BenchmarkRun:
 
     def write(self, *, interrupted: bool) -> Path:
         config = self.config
-        files = [BUNDLED_PROMPTS] if config.dataset.kind == "prompts" else (
-            [Path(config.dataset.path)] if config.dataset.kind == "jsonl" and config.dataset.path else [])
+        files = (
+            [BUNDLED_PROMPTS]
+            if config.dataset.kind == "prompts"
+            else ([Path(config.dataset.path)] if config.dataset.kind == "jsonl" and config.dataset.path else [])
+        )
         run = run_metadata(
             config=config.model_dump(mode="json"),
             models={"served_model_name": config.server.served_model_name, "model": config.server.model},

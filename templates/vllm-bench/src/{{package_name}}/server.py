@@ -26,11 +26,17 @@ def vllm_command(server: ServerConfig, engine_args: EngineArgs | None = None) ->
     """The OpenAI-compatible vLLM server command for this config (module form works on every build)."""
     args = engine_args or server.engine_args
     return [
-        server.python, "-m", "vllm.entrypoints.openai.api_server",
-        "--model", server.model,
-        "--served-model-name", server.served_model_name,
-        "--host", server.host,
-        "--port", str(server.port),
+        server.python,
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        server.model,
+        "--served-model-name",
+        server.served_model_name,
+        "--host",
+        server.host,
+        "--port",
+        str(server.port),
         *args.cli_args(),
     ]
 
@@ -44,7 +50,15 @@ def server_command(server: ServerConfig, engine_args: EngineArgs | None = None) 
         n_ctx = (engine_args or server.engine_args).max_model_len or 4096
         return llamacpp_command(server.port, server.host, n_ctx)
     if server.engine == "synthetic":
-        return [sys.executable, "-m", f"{__package__}.synthetic_server", "--host", server.host, "--port", str(server.port)]
+        return [
+            sys.executable,
+            "-m",
+            f"{__package__}.synthetic_server",
+            "--host",
+            server.host,
+            "--port",
+            str(server.port),
+        ]
     raise ServerError("server.engine is external: start it yourself and pass --base-url.")
 
 
@@ -66,7 +80,9 @@ def wait_ready(base_url: str, timeout_s: float, process: subprocess.Popen[bytes]
 
 
 @contextmanager
-def running_server(server: ServerConfig, engine_args: EngineArgs | None = None, name: str = "server") -> Iterator[float]:
+def running_server(
+    server: ServerConfig, engine_args: EngineArgs | None = None, name: str = "server"
+) -> Iterator[float]:
     """Run the configured server for the duration of the block; yields its startup time in seconds."""
     command = server_command(server, engine_args)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -101,6 +117,8 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 20) -> None:
 def serve_forever(server: ServerConfig) -> None:
     """``make serve``: replace this process with the server so Ctrl-C and signals reach it directly."""
     command = server_command(server)
-    print(f"Serving {server.served_model_name} at {server.base_url}/v1 ({server.engine}): {' '.join(command)}", flush=True)
+    print(
+        f"Serving {server.served_model_name} at {server.base_url}/v1 ({server.engine}): {' '.join(command)}", flush=True
+    )
     os.environ.update(server.env)
     os.execvp(command[0], command)

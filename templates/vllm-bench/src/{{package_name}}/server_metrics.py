@@ -55,7 +55,9 @@ def _first(values: dict[str, float], names: tuple[str, ...]) -> float | None:
     return None
 
 
-def summarize_scrapes(before: dict[str, float], after: dict[str, float], samples: list[dict[str, float]]) -> dict[str, Any]:
+def summarize_scrapes(
+    before: dict[str, float], after: dict[str, float], samples: list[dict[str, float]]
+) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for label, base in HISTOGRAMS.items():
         count = after.get(f"{base}_count", 0.0) - before.get(f"{base}_count", 0.0)
@@ -109,4 +111,4 @@ class MetricsScraper:
         if not self.available:
             return {}
         after = await self.scrape()
-        return summarize_scrapes(self.before, after, self.samples + [after]) if after else {}
+        return summarize_scrapes(self.before, after, [*self.samples, after]) if after else {}

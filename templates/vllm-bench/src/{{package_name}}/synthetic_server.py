@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -58,10 +59,14 @@ class SyntheticServer:
 
     async def route(self, method: str, path: str, body: bytes, writer: asyncio.StreamWriter) -> bool:
         if method == "GET" and path in ("/health", "/v1/models"):
-            data = b"{}" if path == "/health" else json.dumps(
-                {"object": "list", "data": [{"id": "synthetic", "object": "model"}]}).encode()
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                         % (len(data), data))
+            data = (
+                b"{}"
+                if path == "/health"
+                else json.dumps({"object": "list", "data": [{"id": "synthetic", "object": "model"}]}).encode()
+            )
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(data), data)
+            )
             await writer.drain()
             return True
         if method != "POST" or path not in ("/v1/completions", "/v1/chat/completions"):
@@ -76,8 +81,10 @@ class SyntheticServer:
         config = self.config
         if config.fault == "http_500":
             data = b'{"error":{"message":"synthetic failure","type":"server_error"}}'
-            writer.write(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+            writer.write(
+                b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(data), data)
+            )
             await writer.drain()
             return True
         max_tokens = request.get("max_tokens")
@@ -91,7 +98,10 @@ class SyntheticServer:
         kind = "chat.completion.chunk" if chat else "text_completion"
         batch: list[bytes] = []
         for index in range(tokens):
-            if config.fault in ("error_mid_stream", "malformed", "drop", "stall") and index == config.fault_after_tokens:
+            if (
+                config.fault in ("error_mid_stream", "malformed", "drop", "stall")
+                and index == config.fault_after_tokens
+            ):
                 if config.fault == "error_mid_stream":
                     batch.append(_event({"error": {"message": "synthetic failure mid-stream", "code": 500}}))
                     break
@@ -105,11 +115,15 @@ class SyntheticServer:
                 writer.transport.abort()  # "drop": the connection dies without the end of the stream
                 return False
             choice: dict[str, object] = (
-                {"index": 0, "delta": {"content": f" t{index}"}, "finish_reason": None} if chat
+                {"index": 0, "delta": {"content": f" t{index}"}, "finish_reason": None}
+                if chat
                 else {"index": 0, "text": f" t{index}", "finish_reason": None}
             )
-            batch.append(_event({"id": "synthetic", "object": kind, "created": created, "model": "synthetic",
-                                 "choices": [choice]}))
+            batch.append(
+                _event(
+                    {"id": "synthetic", "object": kind, "created": created, "model": "synthetic", "choices": [choice]}
+                )
+            )
             if config.itl_ms or len(batch) >= config.batch:
                 writer.write(_chunk(b"".join(batch)))
                 batch = []
@@ -117,9 +131,23 @@ class SyntheticServer:
                 if config.itl_ms:
                     await asyncio.sleep(config.itl_ms / 1000)
         else:
-            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": tokens, "total_tokens": prompt_tokens + tokens}
-            batch.append(_event({"id": "synthetic", "object": kind, "created": created, "model": "synthetic",
-                                 "choices": [], **({} if config.fault == "no_usage" else {"usage": usage})}))
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": tokens,
+                "total_tokens": prompt_tokens + tokens,
+            }
+            batch.append(
+                _event(
+                    {
+                        "id": "synthetic",
+                        "object": kind,
+                        "created": created,
+                        "model": "synthetic",
+                        "choices": [],
+                        **({} if config.fault == "no_usage" else {"usage": usage}),
+                    }
+                )
+            )
             batch.append(b"data: [DONE]\n\n")
         writer.write(_chunk(b"".join(batch)) + b"0\r\n\r\n")
         await writer.drain()
@@ -141,12 +169,13 @@ def main() -> None:
     parser.add_argument("--fault", choices=FAULTS, default="none")
     args = parser.parse_args()
     config = SyntheticConfig(ttft_ms=args.ttft_ms, itl_ms=args.itl_ms, fault=args.fault)
-    print(f"Synthetic load target on http://{args.host}:{args.port}/v1 (ttft {args.ttft_ms} ms, "
-          f"itl {args.itl_ms} ms, fault {args.fault})", flush=True)
-    try:
+    print(
+        f"Synthetic load target on http://{args.host}:{args.port}/v1 (ttft {args.ttft_ms} ms, "
+        f"itl {args.itl_ms} ms, fault {args.fault})",
+        flush=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.host, args.port, config))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":
