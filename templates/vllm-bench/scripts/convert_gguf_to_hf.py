@@ -20,7 +20,10 @@ def convert(out: Path) -> Path:
     started = time.perf_counter()
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype="bfloat16")
-    # The config remembers the GGUF origin; vLLM would then look for a GGUF file and fail.
+    # The weights are already dequantised; drop the GGUF marker from the model (transformers refuses
+    # to save a "GGUF-quantised" model) and from its config (vLLM would look for a GGUF file).
+    model.hf_quantizer = None
+    model.is_quantized = False
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     out.mkdir(parents=True, exist_ok=True)

@@ -120,10 +120,13 @@ def from_guidellm_benchmark(benchmark: dict[str, Any]) -> BenchmarkMetrics:
         raise ImportFormatError(
             "this is not a GuideLLM benchmarks file (no benchmarks[].metrics.time_to_first_token_ms)"
         )
-    totals = benchmark.get("request_totals") or {}
+    totals = metrics.get("request_totals") or benchmark.get("request_totals") or {}
     completed = int(_number(totals, "successful", _guidellm_dist(metrics, "request_latency").n))
     errored, incomplete = int(_number(totals, "errored")), int(_number(totals, "incomplete"))
-    duration = _number(benchmark, "duration", _number(benchmark, "end_time") - _number(benchmark, "start_time"))
+    window = benchmark.get("scheduler_metrics") or {}
+    duration = _number(window, "measure_end_time") - _number(window, "measure_start_time")
+    if duration <= 0:
+        duration = _number(benchmark, "duration")
     tpot_inclusive = _guidellm_dist(metrics, "time_per_output_token_ms")
     itl = _guidellm_dist(metrics, "inter_token_latency_ms")
     concurrency = metrics.get("request_concurrency", {}).get("successful", {})
