@@ -87,7 +87,7 @@ class SyntheticServer:
             )
             await writer.drain()
             return True
-        max_tokens = request.get("max_tokens")
+        max_tokens = request.get("max_tokens") or request.get("max_completion_tokens")
         tokens = 0 if config.fault == "zero_tokens" else (max_tokens if isinstance(max_tokens, int) else 16)
         prompt = request.get("prompt") or json.dumps(request.get("messages"))
         prompt_tokens = max(1, len(str(prompt)) // 4)
@@ -167,8 +167,9 @@ def main() -> None:
     parser.add_argument("--ttft-ms", type=float, default=0.0)
     parser.add_argument("--itl-ms", type=float, default=0.0)
     parser.add_argument("--fault", choices=FAULTS, default="none")
+    parser.add_argument("--batch", type=int, default=32, help="SSE events per write when --itl-ms is 0")
     args = parser.parse_args()
-    config = SyntheticConfig(ttft_ms=args.ttft_ms, itl_ms=args.itl_ms, fault=args.fault)
+    config = SyntheticConfig(ttft_ms=args.ttft_ms, itl_ms=args.itl_ms, fault=args.fault, batch=max(1, args.batch))
     print(
         f"Synthetic load target on http://{args.host}:{args.port}/v1 (ttft {args.ttft_ms} ms, "
         f"itl {args.itl_ms} ms, fault {args.fault})",
