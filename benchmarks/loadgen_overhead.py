@@ -79,11 +79,13 @@ def wait_ready(url: str, timeout_s: float = 30) -> None:
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/health", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.2)
+        for path in ("/health", "/v1/models"):  # vLLM and the synthetic target / llama.cpp
+            try:
+                urllib.request.urlopen(url + path, timeout=2)
+                return
+            except OSError:
+                pass
+        time.sleep(0.5)
     raise SystemExit(f"error: the server at {url} did not become ready in {timeout_s:.0f} s.")
 
 

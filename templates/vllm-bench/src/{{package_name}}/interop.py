@@ -36,6 +36,11 @@ def _number(data: dict[str, Any], key: str, default: float = 0.0) -> float:
     return float(value) if isinstance(value, int | float) else default
 
 
+def _optional(data: dict[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
 def from_vllm(data: dict[str, Any]) -> BenchmarkMetrics:
     if "mean_ttft_ms" not in data or "completed" not in data:
         raise ImportFormatError(
@@ -49,9 +54,9 @@ def from_vllm(data: dict[str, Any]) -> BenchmarkMetrics:
             mean=mean,
             median=_number(data, f"median_{name}_ms", mean),
             std=_number(data, f"std_{name}_ms"),
-            p90=_number(data, f"p90_{name}_ms", float("nan")),
-            p95=_number(data, f"p95_{name}_ms", float("nan")),
-            p99=_number(data, f"p99_{name}_ms", float("nan")),
+            p90=_optional(data, f"p90_{name}_ms"),
+            p95=_optional(data, f"p95_{name}_ms"),
+            p99=_optional(data, f"p99_{name}_ms"),
         )
 
     completed = int(data["completed"])

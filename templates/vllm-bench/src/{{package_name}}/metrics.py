@@ -38,9 +38,10 @@ class Distribution:
     mean: float
     median: float
     std: float
-    p90: float
-    p95: float
-    p99: float
+    # None only for imported runs whose tool did not save that percentile.
+    p90: float | None
+    p95: float | None
+    p99: float | None
 
     @classmethod
     def of(cls, values_ms: Sequence[float]) -> Distribution:

@@ -94,7 +94,7 @@ def run_block(result: dict[str, Any], source: str) -> str:
 def render(results_dir: Path = RESULTS_DIR, readme: Path = Path("README.md")) -> list[str]:
     """Re-render every README block whose results file exists, and its plots; returns the blocks done."""
     blocks: dict[str, str] = {}
-    for name in ("bench", "sweep", "vllm_cpu"):
+    for name in ("bench", "vllm_cpu", "sweep", "ceiling"):
         path = results_dir / f"{name}.json"
         if not path.exists():
             continue
