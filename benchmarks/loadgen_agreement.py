@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen_overhead import RESULTS, free_port, run_guidellm, wait_ready  # noqa: E402
+from loadgen_overhead import RESULTS, free_port, run_guidellm, wait_ready
 
 CLIENT_DRIVER = """
 import asyncio, json, sys, importlib
@@ -35,7 +35,8 @@ client = importlib.import_module(pkg + ".client")
 config = importlib.import_module(pkg + ".config")
 datasets = importlib.import_module(pkg + ".datasets")
 metrics = importlib.import_module(pkg + ".metrics")
-url, model, concurrency, requests, input_len, output_len = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+url, model = sys.argv[2], sys.argv[3]
+concurrency, requests, input_len, output_len = (int(x) for x in sys.argv[4:8])
 plan = loadgen.LoadPlan("concurrency", concurrency, num_requests=requests, max_duration_s=900, warmup_requests=2)
 target = client.Target(url, model, endpoint="chat", token_counts="chunks")
 stream = datasets.request_stream(config.DatasetConfig(input_len=input_len, output_len=output_len))
@@ -67,18 +68,41 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(args.project / ".venv/bin/python"), "-m", f"{package}.local_llm", "--port", str(port)],
-        cwd=args.project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=args.project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_ready(url, timeout_s=120)
         result = subprocess.run(
-            [str(args.project / ".venv/bin/python"), "-c", CLIENT_DRIVER, package, url, "gemma-3-270m",
-             str(args.concurrency), str(args.requests), str(args.input_tokens), str(args.output_tokens)],
-            cwd=args.project, capture_output=True, text=True, check=True,
+            [
+                str(args.project / ".venv/bin/python"),
+                "-c",
+                CLIENT_DRIVER,
+                package,
+                url,
+                "gemma-3-270m",
+                str(args.concurrency),
+                str(args.requests),
+                str(args.input_tokens),
+                str(args.output_tokens),
+            ],
+            cwd=args.project,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         ours: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-        theirs = run_guidellm(args.guidellm, args.tokenizer, url, "gemma-3-270m", args.concurrency, args.requests,
-                              args.output_tokens, prompt_tokens=args.input_tokens)
+        theirs = run_guidellm(
+            args.guidellm,
+            args.tokenizer,
+            url,
+            "gemma-3-270m",
+            args.concurrency,
+            args.requests,
+            args.output_tokens,
+            prompt_tokens=args.input_tokens,
+        )
     finally:
         server.terminate()
         server.wait()
@@ -91,8 +115,8 @@ def main() -> None:
         "utc_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cpu_count": os.cpu_count(),
         "server": "llama-cpp-python server, Gemma 3 270M Q4_K_M, chat endpoint",
-        "setup": vars(args) | {"project": str(args.project), "guidellm": str(args.guidellm),
-                               "tokenizer": str(args.tokenizer)},
+        "setup": vars(args)
+        | {"project": str(args.project), "guidellm": str(args.guidellm), "tokenizer": str(args.tokenizer)},
         "vllm_bench_client": ours,
         "guidellm_client": theirs,
         "comparison": comparison,

@@ -39,8 +39,10 @@ client = importlib.import_module(pkg + ".client")
 config = importlib.import_module(pkg + ".config")
 datasets = importlib.import_module(pkg + ".datasets")
 metrics = importlib.import_module(pkg + ".metrics")
-url, endpoint, concurrency, requests, output_len = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-plan = loadgen.LoadPlan("concurrency", concurrency, num_requests=requests, max_duration_s=600, warmup_requests=concurrency)
+url, endpoint = sys.argv[2], sys.argv[3]
+concurrency, requests, output_len = (int(x) for x in sys.argv[4:7])
+plan = loadgen.LoadPlan("concurrency", concurrency, num_requests=requests, max_duration_s=600,
+                        warmup_requests=concurrency)
 target = client.Target(url, "synthetic", endpoint=endpoint)
 stream = datasets.request_stream(config.DatasetConfig(input_len=16, output_len=output_len))
 cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -66,8 +68,11 @@ def ensure_project(project: Path | None) -> tuple[Path, str]:
         project = ROOT / ".cache" / "loadgen-bench" / "demo"
         if not (project / ".venv" / "bin" / "python").exists():
             project.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run([sys.executable, "-m", "scaffold", "new", "vllm-bench", str(project), "--defaults"],
-                           check=True, cwd=ROOT)
+            subprocess.run(
+                [sys.executable, "-m", "scaffold", "new", "vllm-bench", str(project), "--defaults"],
+                check=True,
+                cwd=ROOT,
+            )
             subprocess.run(["make", "setup"], cwd=project, check=True)
     answers = (project / ".copier-answers.yml").read_text()
     package = next(line.split(":", 1)[1].strip() for line in answers.splitlines() if line.startswith("package_name:"))
@@ -90,36 +95,77 @@ def wait_ready(url: str, timeout_s: float = 30) -> None:
 
 
 def start_synthetic(project: Path, package: str, port: int, batch: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([str(project / ".venv/bin/python"), "-m", f"{package}.synthetic_server",
-                                "--port", str(port), "--batch", str(batch)], cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [
+        str(project / ".venv/bin/python"),
+        "-m",
+        f"{package}.synthetic_server",
+        "--port",
+        str(port),
+        "--batch",
+        str(batch),
+    ]
+    process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(f"http://127.0.0.1:{port}")
     return process
 
 
-def run_ours(project: Path, package: str, url: str, endpoint: str, concurrency: int, requests: int,
-             output_len: int) -> dict[str, Any]:
+def run_ours(
+    project: Path, package: str, url: str, endpoint: str, concurrency: int, requests: int, output_len: int
+) -> dict[str, Any]:
     result = subprocess.run(
-        [str(project / ".venv/bin/python"), "-c", CLIENT_DRIVER, package, url, endpoint, str(concurrency),
-         str(requests), str(output_len)],
-        cwd=project, capture_output=True, text=True, check=True,
+        [
+            str(project / ".venv/bin/python"),
+            "-c",
+            CLIENT_DRIVER,
+            package,
+            url,
+            endpoint,
+            str(concurrency),
+            str(requests),
+            str(output_len),
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def run_guidellm(guidellm: Path, tokenizer: Path, url: str, model: str, concurrency: int, requests: int,
-                 output_len: int, prompt_tokens: int = 16) -> dict[str, Any]:
+def run_guidellm(
+    guidellm: Path,
+    tokenizer: Path,
+    url: str,
+    model: str,
+    concurrency: int,
+    requests: int,
+    output_len: int,
+    prompt_tokens: int = 16,
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "guidellm.json"
         started = time.perf_counter()
         subprocess.run(
-            [str(guidellm), "run",
-             "--backend", f"kind=openai_http,target={url},model={model}",
-             "--tokenizer", f"kind=hf_auto,model={tokenizer}",
-             "--profile", f"kind=concurrent,streams={concurrency}",
-             "--constraint", f"kind=max_requests,count={requests}",
-             "--data", f"kind=synthetic_text,prompt_tokens={prompt_tokens},output_tokens={output_len}",
-             "--output", f"kind=json,path={out}", "--disable-progress"],
-            check=True, capture_output=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            [
+                str(guidellm),
+                "run",
+                "--backend",
+                f"kind=openai_http,target={url},model={model}",
+                "--tokenizer",
+                f"kind=hf_auto,model={tokenizer}",
+                "--profile",
+                f"kind=concurrent,streams={concurrency}",
+                "--constraint",
+                f"kind=max_requests,count={requests}",
+                "--data",
+                f"kind=synthetic_text,prompt_tokens={prompt_tokens},output_tokens={output_len}",
+                "--output",
+                f"kind=json,path={out}",
+                "--disable-progress",
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
         )
         wall = time.perf_counter() - started
         report = json.loads(out.read_text())
@@ -150,8 +196,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--output-tokens", type=int, default=1000)
     parser.add_argument("--endpoint", choices=["chat", "completions"], default="chat")
-    parser.add_argument("--server-batch", type=int, default=32,
-                        help="SSE events per server write (1 = one network write per token, like a real server)")
+    parser.add_argument(
+        "--server-batch",
+        type=int,
+        default=32,
+        help="SSE events per server write (1 = one network write per token, like a real server)",
+    )
     args = parser.parse_args()
 
     project, package = ensure_project(args.project)
@@ -160,13 +210,19 @@ def main() -> None:
     server = start_synthetic(project, package, port, args.server_batch)
     try:
         ours = run_ours(project, package, url, args.endpoint, args.concurrency, args.requests, args.output_tokens)
-        print(f"vllm-bench client: {ours['output_tokens_per_s']:,.0f} output tokens/s "
-              f"({ours['completed']} requests, {ours['client_cpu_s']:.1f} client CPU-s)")
+        print(
+            f"vllm-bench client: {ours['output_tokens_per_s']:,.0f} output tokens/s "
+            f"({ours['completed']} requests, {ours['client_cpu_s']:.1f} client CPU-s)"
+        )
         theirs = None
         if args.guidellm and args.tokenizer:
-            theirs = run_guidellm(args.guidellm, args.tokenizer, url, "synthetic", args.concurrency, args.requests,
-                                  args.output_tokens)
-            print(f"GuideLLM client:   {theirs['output_tokens_per_s']:,.0f} output tokens/s ({theirs['completed']} requests)")
+            theirs = run_guidellm(
+                args.guidellm, args.tokenizer, url, "synthetic", args.concurrency, args.requests, args.output_tokens
+            )
+            print(
+                f"GuideLLM client:   {theirs['output_tokens_per_s']:,.0f} output tokens/s "
+                f"({theirs['completed']} requests)"
+            )
     finally:
         server.terminate()
         server.wait()
@@ -174,16 +230,23 @@ def main() -> None:
     payload = {
         "utc_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "python": platform.python_version()},
-        "setup": {"concurrency": args.concurrency, "requests": args.requests, "output_tokens": args.output_tokens,
-                  "endpoint": args.endpoint, "server": f"synthetic SSE target, {args.server_batch} events per write"},
+        "setup": {
+            "concurrency": args.concurrency,
+            "requests": args.requests,
+            "output_tokens": args.output_tokens,
+            "endpoint": args.endpoint,
+            "server": f"synthetic SSE target, {args.server_batch} events per write",
+        },
         "target_output_tokens_per_s": TARGET_TOKENS_PER_S,
         "vllm_bench_client": ours,
         "guidellm_client": theirs,
         "passes": ours["output_tokens_per_s"] >= TARGET_TOKENS_PER_S and ours["failed"] == 0,
     }
     (RESULTS / f"loadgen_overhead_batch{args.server_batch}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"{'PASS' if payload['passes'] else 'FAIL'}: target {TARGET_TOKENS_PER_S:,} tokens/s; "
-          f"wrote {RESULTS / f'loadgen_overhead_batch{args.server_batch}.json'}")
+    print(
+        f"{'PASS' if payload['passes'] else 'FAIL'}: target {TARGET_TOKENS_PER_S:,} tokens/s; "
+        f"wrote {RESULTS / f'loadgen_overhead_batch{args.server_batch}.json'}"
+    )
     if not payload["passes"]:
         sys.exit(1)
 
