@@ -1,16 +1,19 @@
 """Do the vllm-bench client's TTFT and inter-token numbers agree with GuideLLM's on the same server?
 
-Starts the project's llama.cpp server (Gemma 3 270M; needs `make setup-llm` in the project), runs
-the project's client, then GuideLLM, one after the other at the same concurrency, request count
-and lengths, and compares medians. Definitions line up as follows:
-- TTFT: both measure request sent -> first streamed token;
-- GuideLLM's "ITL" is a per-request average (last token - first token) / (tokens - 1), which is
-  this project's TPOT, so it is compared with TPOT; this project's ITL (every chunk gap pooled) is
-  shown beside it.
+Runs the project's client, then GuideLLM, at the same concurrency, request count and lengths
+against one server, and compares medians. Two servers:
+- ``--server synthetic`` (default): the project's synthetic target with a fixed time to first
+  token and inter-token gap, so both tools can also be checked against the known truth, free of
+  model noise;
+- ``--server llamacpp``: the project's llama.cpp server with Gemma 3 270M (needs `make setup-llm`);
+  on a small shared CPU its latencies drift between the two runs, so read it with care.
+Definitions line up as follows: TTFT is request sent -> first streamed token in both; GuideLLM's
+"ITL" is a per-request average (last token - first token) / (tokens - 1), which is this project's
+TPOT, so it is compared with TPOT; this project's ITL (every chunk gap pooled) is shown beside it.
 
     python benchmarks/loadgen_agreement.py --project DIR --guidellm PATH/bin/guidellm --tokenizer DIR
 
-Writes benchmarks/results/loadgen_agreement.json. Target: medians within 10%.
+Writes benchmarks/results/loadgen_agreement_<server>.json. Target: medians within 10%.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ metrics = importlib.import_module(pkg + ".metrics")
 url, model = sys.argv[2], sys.argv[3]
 concurrency, requests, input_len, output_len = (int(x) for x in sys.argv[4:8])
 plan = loadgen.LoadPlan("concurrency", concurrency, num_requests=requests, max_duration_s=900, warmup_requests=2)
-target = client.Target(url, model, endpoint="chat", token_counts="chunks")
+target = client.Target(url, model, endpoint="completions", token_counts="chunks")
 stream = datasets.request_stream(config.DatasetConfig(input_len=input_len, output_len=output_len))
 m = metrics.compute_metrics(asyncio.run(loadgen.run_load(target, stream, plan)).records)
 print(json.dumps({"completed": m.completed, "failed": m.failed, "ttft_median_ms": m.ttft_ms.median,
@@ -56,6 +59,9 @@ def main() -> None:
     parser.add_argument("--project", type=Path, required=True, help="A vllm-bench project after make setup-llm")
     parser.add_argument("--guidellm", type=Path, required=True)
     parser.add_argument("--tokenizer", type=Path, required=True, help="Local Gemma 3 tokenizer folder")
+    parser.add_argument("--server", choices=["synthetic", "llamacpp"], default="synthetic")
+    parser.add_argument("--ttft-ms", type=float, default=100.0, help="synthetic server: time to first token")
+    parser.add_argument("--itl-ms", type=float, default=20.0, help="synthetic server: gap between tokens")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--requests", type=int, default=12)
     parser.add_argument("--input-tokens", type=int, default=32)
@@ -66,8 +72,23 @@ def main() -> None:
     package = next(line.split(":", 1)[1].strip() for line in answers.splitlines() if line.startswith("package_name:"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    if args.server == "synthetic":
+        command = [
+            "-m",
+            f"{package}.synthetic_server",
+            "--port",
+            str(port),
+            "--ttft-ms",
+            str(args.ttft_ms),
+            "--itl-ms",
+            str(args.itl_ms),
+        ]
+        model = "synthetic"
+    else:
+        command = ["-m", f"{package}.local_llm", "--port", str(port)]
+        model = "gemma-3-270m"
     server = subprocess.Popen(
-        [str(args.project / ".venv/bin/python"), "-m", f"{package}.local_llm", "--port", str(port)],
+        [str(args.project / ".venv/bin/python"), *command],
         cwd=args.project,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -81,7 +102,7 @@ def main() -> None:
                 CLIENT_DRIVER,
                 package,
                 url,
-                "gemma-3-270m",
+                model,
                 str(args.concurrency),
                 str(args.requests),
                 str(args.input_tokens),
@@ -97,11 +118,13 @@ def main() -> None:
             args.guidellm,
             args.tokenizer,
             url,
-            "gemma-3-270m",
+            model,
             args.concurrency,
             args.requests,
             args.output_tokens,
             prompt_tokens=args.input_tokens,
+            # llama-cpp-python has no /health and ignores max_completion_tokens on the chat route.
+            backend_options=",validate_backend=false,request_format=/v1/completions",
         )
     finally:
         server.terminate()
@@ -114,7 +137,12 @@ def main() -> None:
     payload = {
         "utc_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cpu_count": os.cpu_count(),
-        "server": "llama-cpp-python server, Gemma 3 270M Q4_K_M, chat endpoint",
+        "server": (
+            f"synthetic target, TTFT {args.ttft_ms} ms, inter-token {args.itl_ms} ms"
+            if args.server == "synthetic"
+            else "llama-cpp-python server, Gemma 3 270M Q4_K_M"
+        )
+        + ", /v1/completions",
         "setup": vars(args)
         | {"project": str(args.project), "guidellm": str(args.guidellm), "tokenizer": str(args.tokenizer)},
         "vllm_bench_client": ours,
@@ -124,7 +152,7 @@ def main() -> None:
         and comparison["tpot_vs_guidellm_itl_median_rel_diff"] <= 0.10,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "loadgen_agreement.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (RESULTS / f"loadgen_agreement_{args.server}.json").write_text(json.dumps(payload, indent=2) + "\n")
     for key, value in comparison.items():
         print(f"{key}: {value:.1%}")
     print(f"ours: {ours}\nguidellm: { {k: theirs[k] for k in ('ttft_median_ms', 'itl_median_ms', 'completed')} }")

@@ -141,16 +141,17 @@ def run_guidellm(
     requests: int,
     output_len: int,
     prompt_tokens: int = 16,
+    backend_options: str = "",
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "guidellm.json"
         started = time.perf_counter()
-        subprocess.run(
+        completed = subprocess.run(
             [
                 str(guidellm),
                 "run",
                 "--backend",
-                f"kind=openai_http,target={url},model={model}",
+                f"kind=openai_http,target={url},model={model}{backend_options}",
                 "--tokenizer",
                 f"kind=hf_auto,model={tokenizer}",
                 "--profile",
@@ -163,10 +164,12 @@ def run_guidellm(
                 f"kind=json,path={out}",
                 "--disable-progress",
             ],
-            check=True,
             capture_output=True,
+            text=True,
             env={**os.environ, "HF_HUB_OFFLINE": "1"},
         )
+        if completed.returncode != 0:
+            raise SystemExit(f"error: guidellm failed:\n{completed.stderr[-3000:]}")
         wall = time.perf_counter() - started
         report = json.loads(out.read_text())
     benchmark = report["benchmarks"][0]

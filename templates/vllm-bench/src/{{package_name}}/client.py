@@ -131,6 +131,7 @@ async def _stream(
 ) -> None:
     parser = SSEParser()
     last_text_at: float | None = None
+    last_event_at: float | None = None
     usage: dict[str, Any] | None = None
     done = False
     itl = record.itl_s
@@ -146,6 +147,7 @@ async def _stream(
                     done = True
                     continue
                 assert isinstance(event, dict)
+                last_event_at = now
                 if "error" in event:
                     _fail(record, "server_error", str(event["error"]))
                     return
@@ -157,7 +159,9 @@ async def _stream(
                     last_text_at = now
                 if event.get("usage"):
                     usage = event["usage"]
-    record.latency_s = time.perf_counter() - sent
+    # As in vllm bench serve: the request ends with its last data event (the usage chunk on
+    # servers that send one), not with [DONE] or the connection closing.
+    record.latency_s = (last_event_at or time.perf_counter()) - sent
     if not done:
         _fail(record, "stream_interrupted", "the stream ended without [DONE]")
     elif usage is None and target.token_counts == "chunks":

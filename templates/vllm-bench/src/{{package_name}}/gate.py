@@ -52,7 +52,9 @@ def compare(
             problems.append(f"{key}: not measured in results/{name}.json")
             continue
         if now["output_throughput"] < base["output_throughput"] * (1 - tolerance):
-            problems.append(f"{key}: output throughput {now['output_throughput']:.1f} < {base['output_throughput']:.1f} tok/s")
+            problems.append(
+                f"{key}: output throughput {now['output_throughput']:.1f} < {base['output_throughput']:.1f} tok/s"
+            )
         for metric in ("ttft_p50_ms", "tpot_p50_ms"):
             if base[metric] > 0 and now[metric] > base[metric] * (1 + tolerance):
                 problems.append(f"{key}: {metric} {now[metric]:.1f} > {base[metric]:.1f}")

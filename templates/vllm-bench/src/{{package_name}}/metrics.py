@@ -6,7 +6,7 @@ Per request (successful requests only):
   with a single output token have no TPOT.
 - ITL, inter-token latency: every gap between two successive text chunks, pooled over requests
   (a chunk holding several tokens, as with speculative decoding, is one gap).
-- E2EL, end-to-end latency: request sent -> end of the stream.
+- E2EL, end-to-end latency: request sent -> last data event of the stream (the usage chunk, if any).
 Each is summarised as mean, median, population std, p90, p95 and p99 (linear interpolation), in ms.
 
 Per run, over the measured duration (first request sent -> last request finished):

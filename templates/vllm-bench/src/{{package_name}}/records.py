@@ -18,7 +18,7 @@ class RequestRecord:
     """Times are seconds; ``start_s`` is relative to the start of the measured phase.
 
     ``ttft_s``: request sent -> first chunk carrying generated text.
-    ``latency_s``: request sent -> end of the stream (end-to-end latency).
+    ``latency_s``: request sent -> last data event of the stream (end-to-end latency).
     ``itl_s``: gaps between successive text chunks (one per chunk after the first).
     Token counts are the server's ``usage`` numbers.
     """
