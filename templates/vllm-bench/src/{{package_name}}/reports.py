@@ -103,7 +103,7 @@ def render(results_dir: Path = RESULTS_DIR, readme: Path = Path("README.md")) ->
         plot_run(result["metrics"]["points"], results_dir / "plots" / name, title=name)
     if (results_dir / "imported.json").exists():
         blocks["imported"] = imported_block(load_results("imported", results_dir))
-    if blocks:
+    if blocks and readme.exists():
         render_readme(blocks, readme)
     return sorted(blocks)
 
