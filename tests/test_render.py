@@ -137,7 +137,7 @@ def test_new_vllm_bench_renders_the_serving_benchmark_project(tmp_path: Path) ->
         "configs/cpu.yaml",
         "configs/gpu.yaml",
         "configs/llamacpp.yaml",
-        "data/prompts.jsonl",
+        "evals/prompts.jsonl",
         "scripts/convert_gguf_to_hf.py",
         "src/llm_serving_bench/metrics.py",
         "src/llm_serving_bench/results.py",

@@ -83,6 +83,9 @@ class DatasetConfig(_Strict):
     input_len: int = Field(default=128, gt=0, description="Approximate prompt length in tokens (random)")
     output_len: int = Field(default=64, gt=0, description="max_tokens of every request")
     path: str | None = Field(default=None, description="JSONL file for kind=jsonl")
+    split: Literal["dev", "test", "all"] = Field(
+        default="all", description="Rows of the prompt file to use, by their split field (tune on dev, report test)"
+    )
     seed: int = 0
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import ConfigError, DatasetConfig
 
-BUNDLED_PROMPTS = Path("data/prompts.jsonl")
+BUNDLED_PROMPTS = Path("evals/prompts.jsonl")
 
 # Short, frequent English words: nearly every one is a single token in common tokenizers, so
 # ``input_len`` words land close to ``input_len`` tokens.
@@ -44,8 +44,11 @@ def random_prompt(rng: random.Random, length: int) -> str:
     return " ".join(rng.choice(_VOCABULARY) for _ in range(length))
 
 
-def load_jsonl_prompts(path: Path) -> list[tuple[str, int | None]]:
-    """(prompt, max_tokens or None) pairs from a JSONL file with a ``prompt`` field per line."""
+def load_jsonl_prompts(path: Path, split: str = "all") -> list[tuple[str, int | None]]:
+    """(prompt, max_tokens or None) pairs from a JSONL file with a ``prompt`` field per line.
+
+    With ``split`` dev or test, only rows whose ``split`` field matches are kept.
+    """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -60,12 +63,15 @@ def load_jsonl_prompts(path: Path) -> list[tuple[str, int | None]]:
             raise ConfigError(f"{path}:{number} is not valid JSON; every line must be an object.") from None
         if not isinstance(row, dict) or not isinstance(row.get("prompt"), str) or not row["prompt"]:
             raise ConfigError(f"{path}:{number} needs a non-empty string field 'prompt'.")
+        if split != "all" and row.get("split") != split:
+            continue
         max_tokens = row.get("max_tokens")
         if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens <= 0):
             raise ConfigError(f"{path}:{number} has max_tokens {max_tokens!r}; use a positive integer or leave it out.")
         prompts.append((row["prompt"], max_tokens))
     if not prompts:
-        raise ConfigError(f"{path} holds no prompts.")
+        where = f" in split {split!r}" if split != "all" else ""
+        raise ConfigError(f"{path} holds no prompts{where}.")
     return prompts
 
 
@@ -78,7 +84,7 @@ def request_stream(config: DatasetConfig, prefix: str = "req") -> Iterator[Reque
             yield RequestSpec(f"{prefix}-{index}", random_prompt(rng, config.input_len), config.output_len)
             index += 1
     path = BUNDLED_PROMPTS if config.kind == "prompts" else Path(config.path or "")
-    prompts = load_jsonl_prompts(path)
+    prompts = load_jsonl_prompts(path, config.split)
     index = 0
     while True:
         order = list(range(len(prompts)))
