@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -85,6 +86,10 @@ def running_server(
 ) -> Iterator[float]:
     """Run the configured server for the duration of the block; yields its startup time in seconds."""
     command = server_command(server, engine_args)
+    if port_in_use(server.host, server.port):
+        raise ServerError(
+            f"port {server.port} on {server.host} is already in use; stop what listens there or change server.port"
+        )
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log_path = LOG_DIR / f"{name}.log"
     env = {**os.environ, **server.env}
@@ -101,6 +106,12 @@ def running_server(
         yield startup
     finally:
         stop(process)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
 
 
 def stop(process: subprocess.Popen[bytes], grace_s: float = 20) -> None:
