@@ -21,11 +21,11 @@ e2e: ## End-to-end tier: render every template, run its make setup/test/eval/ben
 	$(BIN)/pytest -q -m e2e -x
 
 lint: ## ruff and mypy on scaffold
-	$(BIN)/ruff check src tests hatch_build.py
+	$(BIN)/ruff check src tests benchmarks hatch_build.py
 	$(BIN)/mypy
 
 bench: ## Record scaffold's speed targets in benchmarks/results/
-	$(BIN)/python benchmarks/scaffold_speed.py
+	$(BIN)/python benchmarks/scaffold_speed.py new
 
 ci: setup lint ## What .ci/run runs: install, lint, every test tier
 	$(BIN)/pytest -q

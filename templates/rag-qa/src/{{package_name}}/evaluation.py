@@ -118,8 +118,9 @@ class CaseOutcome:
 
 def run_cases(
     pipeline: RagPipeline, cases: Sequence[GoldenCase], *, mode: str | None = None,
-    collection: str | None = None, progress: Callable[[int], None] | None = None,
+    collection: str | None = None, progress: Callable[[int], None] | None = None, answer: bool = True,
 ) -> list[CaseOutcome]:
+    """Retrieve (and, unless ``answer`` is false, answer) every case."""
     settings = pipeline.settings
     outcomes = []
     for index, case in enumerate(cases, start=1):
@@ -130,10 +131,10 @@ def run_cases(
                 case.question, vector, mode or settings.retrieval_mode, RETRIEVAL_DEPTH
             )
         top = passages[: settings.top_k]
-        answer = pipeline.answerer.answer(case.question, top, vector)
+        result = pipeline.answerer.answer(case.question, top, vector) if answer else None
         outcomes.append(CaseOutcome(
-            case=case, ranking=distinct([p.doc_id for p in passages]), answer=answer.text,
-            citations=[c.doc_id for c in answer.citations], contexts=[p.text for p in top],
+            case=case, ranking=distinct([p.doc_id for p in passages]), answer=result.text if result else "",
+            citations=[c.doc_id for c in result.citations] if result else [], contexts=[p.text for p in top],
             latency_ms=(time.perf_counter() - tick) * 1000,
         ))
         if progress:

@@ -12,6 +12,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pgvector.psycopg import register_vector
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
@@ -39,6 +40,7 @@ class IngestReport:
     already_present: int
     seconds: float
     embed_seconds: float
+    reused_vectors: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -118,18 +120,25 @@ class RagPipeline:
                     todo.append(chunk)
             added = 0
             embed_seconds = 0.0
+            reused = 0
             for start in range(0, len(todo), INGEST_BATCH):
                 batch = todo[start : start + INGEST_BATCH]
+                # An identical chunk embedded by the same model for another collection is not embedded again.
+                cached = store.cached_vectors(conn, spec, [c.content_hash for c in batch])
+                missing = [c for c in batch if c.content_hash not in cached]
                 tick = time.perf_counter()
-                vectors = self.embedder.encode([c.embedding_text for c in batch])
+                fresh = self.embedder.encode([c.embedding_text for c in missing]) if missing else []
                 embed_seconds += time.perf_counter() - tick
+                computed = dict(zip((c.content_hash for c in missing), fresh, strict=True))
+                vectors = np.stack([cached.get(c.content_hash, computed.get(c.content_hash)) for c in batch])
+                reused += len(batch) - len(missing)
                 added += store.insert_chunks(conn, collection, batch, vectors, urls)
                 if progress:
                     progress(start + len(batch), len(todo))
         return IngestReport(
             collection=collection, strategy=strategy, documents=len(documents), chunks=len(chunks),
             added=added, already_present=len(chunks) - len(todo), seconds=time.perf_counter() - started,
-            embed_seconds=embed_seconds,
+            embed_seconds=embed_seconds, reused_vectors=reused,
         )
 
     def chunk_count(self, collection: str | None = None) -> int:

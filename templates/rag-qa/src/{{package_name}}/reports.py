@@ -49,10 +49,10 @@ def failures_markdown(result: dict[str, Any]) -> str:
 
 def ablation_markdown(result: dict[str, Any]) -> str:
     rows = [
-        [r["strategy"], r["mode"], r["chunks"], r["hit@5"], r["recall@10"], r["mrr"], r["ndcg@10"], r["p50_ms"]]
+        [r["strategy"], r["mode"], r["chunks"], r["hit@5"], r["recall@10"], r["mrr"], r["ndcg@10"], r["retrieval_p50_ms"]]
         for r in result["metrics"]["runs"]
     ]
-    table = markdown_table(["chunking", "retrieval", "chunks", "hit@5", "recall@10", "MRR", "nDCG@10", "p50 ms"], rows)
+    table = markdown_table(["chunking", "retrieval", "chunks", "hit@5", "recall@10", "MRR", "nDCG@10", "retrieval p50 ms"], rows)
     best = result["metrics"]["best"]
     return (
         f"Dev split, {result['metrics']['cases']} questions. Best: **{best['strategy']} + {best['mode']}** "

@@ -121,6 +121,32 @@ def existing_hashes(conn: psycopg.Connection[Any], collection: str) -> set[str]:
     return {row[0] for row in rows}
 
 
+def cached_vectors(
+    conn: psycopg.Connection[Any], spec: CollectionSpec, hashes: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Vectors already computed for identical chunks in other collections built with the same model."""
+    found: dict[str, np.ndarray] = {}
+    others = conn.execute(
+        "SELECT name FROM rag_collections WHERE embedding_model = %s AND dimension = %s AND name <> %s",
+        (spec.embedding_model, spec.dimension, spec.name),
+    ).fetchall()
+    for (name,) in others:
+        wanted = [h for h in hashes if h not in found]
+        if not wanted:
+            break
+        rows = conn.execute(
+            sql.SQL("SELECT content_hash, embedding FROM {t} WHERE content_hash = ANY(%s)").format(t=table_name(name)),
+            (wanted,),
+        ).fetchall()
+        found.update({row[0]: _as_array(row[1]) for row in rows})
+    return found
+
+
+def _as_array(value: Any) -> np.ndarray:
+    array = value.to_numpy() if hasattr(value, "to_numpy") else np.asarray(value)
+    return np.asarray(array, dtype=np.float32)
+
+
 def count_chunks(conn: psycopg.Connection[Any], collection: str) -> int:
     row = conn.execute(sql.SQL("SELECT count(*) FROM {t}").format(t=table_name(collection))).fetchone()
     return int(row[0]) if row else 0
