@@ -53,7 +53,13 @@ class AskResult:
 
 
 class RagPipeline:
-    def __init__(self, settings: Settings, pool: ConnectionPool[Any], embedder: Embedder, answerer: ExtractiveAnswerer | LLMAnswerer):
+    def __init__(
+        self,
+        settings: Settings,
+        pool: ConnectionPool[Any],
+        embedder: Embedder,
+        answerer: ExtractiveAnswerer | LLMAnswerer,
+    ):
         self.settings = settings
         self.pool = pool
         self.embedder = embedder
@@ -78,7 +84,9 @@ class RagPipeline:
             answerer: ExtractiveAnswerer | LLMAnswerer
             if settings.llm_base_url:
                 client = ChatClient(
-                    settings.llm_base_url, settings.llm_model, api_key=settings.llm_api_key,
+                    settings.llm_base_url,
+                    settings.llm_model,
+                    api_key=settings.llm_api_key,
                     timeout_s=settings.llm_timeout_s,
                 )
                 stack.callback(client.close)
@@ -104,8 +112,9 @@ class RagPipeline:
         collection = collection or s.collection
         strategy = strategy or s.chunk_strategy
         chunks = chunk_documents(documents, strategy, s.chunk_size, s.chunk_overlap)
-        spec = store.CollectionSpec(collection, strategy, s.chunk_size, s.chunk_overlap,
-                                    self.embedder.model_name, self.embedder.dimension)
+        spec = store.CollectionSpec(
+            collection, strategy, s.chunk_size, s.chunk_overlap, self.embedder.model_name, self.embedder.dimension
+        )
         urls = {d.doc_id: d.url for d in documents}
         with self.pool.connection() as conn:
             if rebuild:
@@ -127,18 +136,28 @@ class RagPipeline:
                 cached = store.cached_vectors(conn, spec, [c.content_hash for c in batch])
                 missing = [c for c in batch if c.content_hash not in cached]
                 tick = time.perf_counter()
-                fresh = self.embedder.encode([c.embedding_text for c in missing]) if missing else []
+                computed: dict[str, np.ndarray] = {}
+                if missing:
+                    fresh = self.embedder.encode([c.embedding_text for c in missing])
+                    computed = {c.content_hash: vector for c, vector in zip(missing, fresh, strict=True)}
                 embed_seconds += time.perf_counter() - tick
-                computed = dict(zip((c.content_hash for c in missing), fresh, strict=True))
-                vectors = np.stack([cached.get(c.content_hash, computed.get(c.content_hash)) for c in batch])
+                vectors = np.stack(
+                    [cached[c.content_hash] if c.content_hash in cached else computed[c.content_hash] for c in batch]
+                )
                 reused += len(batch) - len(missing)
                 added += store.insert_chunks(conn, collection, batch, vectors, urls)
                 if progress:
                     progress(start + len(batch), len(todo))
         return IngestReport(
-            collection=collection, strategy=strategy, documents=len(documents), chunks=len(chunks),
-            added=added, already_present=len(chunks) - len(todo), seconds=time.perf_counter() - started,
-            embed_seconds=embed_seconds, reused_vectors=reused,
+            collection=collection,
+            strategy=strategy,
+            documents=len(documents),
+            chunks=len(chunks),
+            added=added,
+            already_present=len(chunks) - len(todo),
+            seconds=time.perf_counter() - started,
+            embed_seconds=embed_seconds,
+            reused_vectors=reused,
         )
 
     def chunk_count(self, collection: str | None = None) -> int:
@@ -150,10 +169,18 @@ class RagPipeline:
     # -- query -------------------------------------------------------------------------------
     def retriever(self, conn: Connection[Any], collection: str | None = None) -> Retriever:
         s = self.settings
-        return Retriever(conn, collection or s.collection, candidates=s.candidates, rrf_k=s.rrf_k,
-                         ef_search=s.hnsw_ef_search, lexical_weight=s.lexical_weight)
+        return Retriever(
+            conn,
+            collection or s.collection,
+            candidates=s.candidates,
+            rrf_k=s.rrf_k,
+            ef_search=s.hnsw_ef_search,
+            lexical_weight=s.lexical_weight,
+        )
 
-    def ask(self, question: str, *, mode: str | None = None, top_k: int | None = None, collection: str | None = None) -> AskResult:
+    def ask(
+        self, question: str, *, mode: str | None = None, top_k: int | None = None, collection: str | None = None
+    ) -> AskResult:
         s = self.settings
         timings: dict[str, float] = {}
         tick = time.perf_counter()
@@ -161,7 +188,9 @@ class RagPipeline:
         timings["embed"] = (time.perf_counter() - tick) * 1000
         tick = time.perf_counter()
         with self.pool.connection() as conn:
-            passages = self.retriever(conn, collection).retrieve(question, vector, mode or s.retrieval_mode, top_k or s.top_k)
+            passages = self.retriever(conn, collection).retrieve(
+                question, vector, mode or s.retrieval_mode, top_k or s.top_k
+            )
         timings["retrieve"] = (time.perf_counter() - tick) * 1000
         tick = time.perf_counter()
         answer = self.answerer.answer(question, passages, vector)

@@ -110,7 +110,8 @@ def drop_collection(conn: psycopg.Connection[Any], name: str) -> None:
 
 def collection_spec(conn: psycopg.Connection[Any], name: str) -> CollectionSpec | None:
     row = conn.execute(
-        "SELECT name, strategy, chunk_size, chunk_overlap, embedding_model, dimension FROM rag_collections WHERE name = %s",
+        "SELECT name, strategy, chunk_size, chunk_overlap, embedding_model, dimension"
+        " FROM rag_collections WHERE name = %s",
         (name,),
     ).fetchone()
     return CollectionSpec(*row) if row else None
@@ -121,9 +122,7 @@ def existing_hashes(conn: psycopg.Connection[Any], collection: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def cached_vectors(
-    conn: psycopg.Connection[Any], spec: CollectionSpec, hashes: Sequence[str]
-) -> dict[str, np.ndarray]:
+def cached_vectors(conn: psycopg.Connection[Any], spec: CollectionSpec, hashes: Sequence[str]) -> dict[str, np.ndarray]:
     """Vectors already computed for identical chunks in other collections built with the same model."""
     found: dict[str, np.ndarray] = {}
     others = conn.execute(
@@ -178,7 +177,9 @@ def insert_chunks(
     return count_chunks(conn, collection) - before
 
 
-def fetch_texts(conn: psycopg.Connection[Any], collection: str, ids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:
+def fetch_texts(
+    conn: psycopg.Connection[Any], collection: str, ids: Iterable[int]
+) -> dict[int, tuple[str, str, str, str]]:
     """id -> (doc_id, title, url, text)."""
     rows = conn.execute(
         sql.SQL("SELECT id, doc_id, title, url, text FROM {t} WHERE id = ANY(%s)").format(t=table_name(collection)),
