@@ -103,10 +103,13 @@ class RagPipeline:
         collection: str | None = None,
         strategy: str | None = None,
         rebuild: bool = False,
+        reuse_vectors: bool = True,
         progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
         """Index documents. Idempotent: chunks already stored (same content hash) are skipped, so
-        an interrupted ingest resumes where it stopped. Each batch commits atomically."""
+        an interrupted ingest resumes where it stopped. Each batch commits atomically. With
+        ``reuse_vectors``, chunks already embedded by the same model in another collection are copied
+        instead of embedded again."""
         started = time.perf_counter()
         s = self.settings
         collection = collection or s.collection
@@ -133,7 +136,7 @@ class RagPipeline:
             for start in range(0, len(todo), INGEST_BATCH):
                 batch = todo[start : start + INGEST_BATCH]
                 # An identical chunk embedded by the same model for another collection is not embedded again.
-                cached = store.cached_vectors(conn, spec, [c.content_hash for c in batch])
+                cached = store.cached_vectors(conn, spec, [c.content_hash for c in batch]) if reuse_vectors else {}
                 missing = [c for c in batch if c.content_hash not in cached]
                 tick = time.perf_counter()
                 computed: dict[str, np.ndarray] = {}
