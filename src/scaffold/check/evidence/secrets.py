@@ -1,0 +1,68 @@
+"""Committed secrets: key-shaped strings in any text file, and `.env` files that carry values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from scaffold.check.evidence.files import BINARY_SUFFIXES, FileIndex
+from scaffold.check.model import Location
+
+_KEY_PATTERNS: dict[str, str] = {
+    "OpenAI-style key": r"\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}",
+    "Anthropic key": r"\bsk-ant-[A-Za-z0-9_-]{32,}",
+    "AWS access key id": r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    "GitHub token": r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}",
+    "Hugging Face token": r"\bhf_[A-Za-z0-9]{34,}\b",
+    "Google API key": r"\bAIza[0-9A-Za-z_-]{35}\b",
+    "Slack token": r"\bxox[baprs]-[0-9A-Za-z-]{10,}",
+    "private key": r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP )?PRIVATE KEY-----",
+}
+_ANY_KEY = re.compile("|".join(f"(?P<k{i}>{p})" for i, p in enumerate(_KEY_PATTERNS.values())))
+_KEY_NAMES = list(_KEY_PATTERNS)
+_ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+ENV_EXAMPLES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example")
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    location: Location
+    kind: str
+
+
+@dataclass
+class SecretScan:
+    hits: list[SecretHit] = field(default_factory=list)
+    env_files_with_values: list[tuple[Location, str]] = field(default_factory=list)
+    env_examples: list[str] = field(default_factory=list)
+    scanned_files: int = 0
+
+
+def scan_for_secrets(files: FileIndex) -> SecretScan:
+    scan = SecretScan()
+    for indexed in files:
+        if indexed.suffix in BINARY_SUFFIXES or not files.readable(indexed):
+            continue
+        name = indexed.name.lower()
+        if name in ENV_EXAMPLES or (name.startswith(".env.") and name.split(".")[-1] in {"example", "sample", "template", "dist"}):
+            scan.env_examples.append(indexed.path)
+        text = files.read_text(indexed.path)
+        if text is None:
+            continue
+        scan.scanned_files += 1
+        if name == ".env" or (name.startswith(".env.") and indexed.path not in scan.env_examples):
+            for number, line in enumerate(text.splitlines(), start=1):
+                match = _ENV_ASSIGNMENT.match(line)
+                if match and match.group(2).strip().strip("'\""):
+                    scan.env_files_with_values.append((Location(indexed.path, number), match.group(1)))
+                    break
+        match = _ANY_KEY.search(text)
+        if match is None:
+            continue
+        for found in _ANY_KEY.finditer(text):
+            group = next(i for i, value in enumerate(found.groups()) if value is not None)
+            line = text.count("\n", 0, found.start()) + 1
+            scan.hits.append(SecretHit(Location(indexed.path, line), _KEY_NAMES[group]))
+            if len(scan.hits) > 100:
+                return scan
+    return scan
