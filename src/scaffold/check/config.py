@@ -29,7 +29,9 @@ def _string_list(value: Any, key: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"[tool.scaffold.check] {key} must be a list of check ids, e.g. {key} = [\"EV\", \"ST1\"].")
+        raise ConfigError(
+            f'[tool.scaffold.check] {key} must be a list of check ids, e.g. {key} = ["EV", "ST1"].'
+        )
     return [item.strip().upper() for item in value if item.strip()]
 
 
@@ -41,25 +43,33 @@ def config_from_table(table: Any) -> CheckConfig:
     known = {"select", "ignore", "not_applicable", "tracks", "fail_under"}
     unknown = sorted(set(table) - known)
     if unknown:
-        raise ConfigError(f"[tool.scaffold.check] has unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+        raise ConfigError(
+            f"[tool.scaffold.check] has unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}."
+        )
     config = CheckConfig(
         select=_string_list(table.get("select", []), "select"),
         ignore=_string_list(table.get("ignore", []), "ignore"),
     )
     reasons = table.get("not_applicable", {})
     if not isinstance(reasons, dict):
-        raise ConfigError('[tool.scaffold.check] not_applicable must map ids to reasons, e.g. not_applicable = { PR4 = "internal tool, no public demo" }.')
+        raise ConfigError(
+            '[tool.scaffold.check] not_applicable must map ids to reasons, e.g. not_applicable = { PR4 = "internal tool, no public demo" }.'
+        )
     for check_id, reason in reasons.items():
         if not isinstance(reason, str) or not reason.strip():
-            raise ConfigError(f"[tool.scaffold.check] not_applicable.{check_id} needs a reason (a non-empty string saying why it does not apply).")
+            raise ConfigError(
+                f"[tool.scaffold.check] not_applicable.{check_id} needs a reason (a non-empty string saying why it does not apply)."
+            )
         config.not_applicable[str(check_id).upper()] = reason.strip()
     if "tracks" in table:
         tracks = table["tracks"]
         if not isinstance(tracks, list) or not all(isinstance(t, str) for t in tracks):
-            raise ConfigError("[tool.scaffold.check] tracks must be a list such as [\"rag\"].")
+            raise ConfigError('[tool.scaffold.check] tracks must be a list such as ["rag"].')
         bad = [t for t in tracks if t not in (*TRACK_NAMES, GENERAL)]
         if bad:
-            raise ConfigError(f"[tool.scaffold.check] tracks: unknown track(s) {', '.join(bad)}; choose from {', '.join(TRACK_NAMES)}.")
+            raise ConfigError(
+                f"[tool.scaffold.check] tracks: unknown track(s) {', '.join(bad)}; choose from {', '.join(TRACK_NAMES)}."
+            )
         config.tracks = list(tracks)
     if "fail_under" in table:
         value = table["fail_under"]

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 _NUMBER = re.compile(
-    r"^\s*[*_`~]*\s*(?P<sign>[-+−])?\s*\$?\s*(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
-    r"\s*(?P<unit>%|ms|s|sec|x|×|k|m|tok/s|tokens/s|req/s|rps|qps|/s|gb|mb|gib|mib|usd)?\s*"
+    r"^\s*[*_`~]*\s*(?P<sign>[-+\u2212])?\s*\$?\s*(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
+    r"\s*(?P<unit>%|ms|s|sec|x|\u00d7|k|m|tok/s|tokens/s|req/s|rps|qps|/s|gb|mb|gib|mib|usd)?\s*"
     r"(?:±\s*\d+(?:\.\d+)?\s*%?)?\s*[*_`~]*\s*$",
     re.I,
 )
@@ -40,7 +40,10 @@ class ShownNumber:
         return any(abs(stored * scale - shown) <= tolerance for scale in scales)
 
     def distance(self, stored: float) -> float:
-        return min(abs(stored * scale - self.value) / max(abs(self.value), 1e-9) for scale in (1.0, 100.0, 1000.0, 0.001))
+        return min(
+            abs(stored * scale - self.value) / max(abs(self.value), 1e-9)
+            for scale in (1.0, 100.0, 1000.0, 0.001)
+        )
 
 
 def parse_shown_number(text: str) -> ShownNumber | None:
@@ -51,7 +54,7 @@ def parse_shown_number(text: str) -> ShownNumber | None:
     digits = match.group("digits").replace(",", "")
     fraction = match.group("fraction") or ""
     value = float(f"{digits}.{fraction}" if fraction else digits)
-    if match.group("sign") in {"-", "−"}:
+    if match.group("sign") in {"-", "\u2212"}:
         value = -value
     return ShownNumber(value, len(fraction), (match.group("unit") or "").lower())
 

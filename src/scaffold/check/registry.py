@@ -45,7 +45,9 @@ def load_checks(include_plugins: bool = True) -> list[type[Check]]:
         for check in checks:
             _validate(check, origin)
             if check.id in found and found[check.id] is not check:
-                raise RegistryError(f"{origin}: check id {check.id} is already used by {found[check.id].__module__}.")
+                raise RegistryError(
+                    f"{origin}: check id {check.id} is already used by {found[check.id].__module__}."
+                )
             found[check.id] = check
 
     add(builtin_checks(), "scaffold")
@@ -55,6 +57,8 @@ def load_checks(include_plugins: bool = True) -> list[type[Check]]:
                 provider = entry.load()
                 checks = list(provider())
             except Exception as exc:  # a broken plugin must not hide the built-in verdict
-                raise RegistryError(f"plugin '{entry.name}' ({entry.value}) failed to load: {exc}") from exc
+                raise RegistryError(
+                    f"plugin '{entry.name}' ({entry.value}) failed to load: {exc}"
+                ) from exc
             add(checks, f"plugin '{entry.name}'")
     return list(found.values())

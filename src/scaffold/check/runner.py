@@ -14,6 +14,8 @@ from scaffold.check.evidence.files import DEFAULT_SIZE_LIMIT
 from scaffold.check.model import Check, Finding, Status, Verdict, failed, not_applicable
 from scaffold.check.scoring import Score, ScoringPolicy, score
 
+CHECK_METHOD = "check"
+
 
 class CheckTargetError(Exception):
     """The path cannot be checked; the message says why."""
@@ -53,18 +55,26 @@ def repository_config(root: Path) -> tuple[CheckConfig, list[str]]:
         return CheckConfig(), []
     try:
         if path.stat().st_size > DEFAULT_SIZE_LIMIT:
-            return CheckConfig(), ["pyproject.toml is over the size limit; [tool.scaffold.check] was not read"]
+            return CheckConfig(), [
+                "pyproject.toml is over the size limit; [tool.scaffold.check] was not read"
+            ]
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return CheckConfig(), [f"pyproject.toml could not be read ({exc}); [tool.scaffold.check] was ignored"]
-    table = data.get("tool", {}).get("scaffold", {}).get("check") if isinstance(data.get("tool"), dict) else None
+        return CheckConfig(), [
+            f"pyproject.toml could not be read ({exc}); [tool.scaffold.check] was ignored"
+        ]
+    table = (
+        data.get("tool", {}).get("scaffold", {}).get("check")
+        if isinstance(data.get("tool"), dict)
+        else None
+    )
     return config_from_table(table), []
 
 
 def _verdict(check: type[Check], repository: Repository) -> Verdict:
     instance = check()
     arguments = {name: repository.fact(name) for name in check.fact_names()}
-    method = getattr(instance, "check")
+    method = getattr(instance, CHECK_METHOD)
     try:
         verdict = method(**arguments)
     except Exception as exc:  # one faulty check must not sink the whole report
@@ -100,12 +110,16 @@ def run_checks(
         elif check.track is not None and check.track not in tracks:
             verdict = not_applicable(f"the {check.track} track was not detected")
         else:
-            unmet = [r for r in sorted(check.requires) if r in by_id and by_id[r].status is Status.FAIL]
+            unmet = [
+                r for r in sorted(check.requires) if r in by_id and by_id[r].status is Status.FAIL
+            ]
             if unmet:
                 verdict = failed(f"needs {', '.join(unmet)} to pass first")
             else:
                 verdict = _verdict(check, repository)
-        finding = Finding(check.id, check.family, check.title(), check.weight, check.fix, check.track, verdict)
+        finding = Finding(
+            check.id, check.family, check.title(), check.weight, check.fix, check.track, verdict
+        )
         by_id[check.id] = finding
         findings.append(finding)
     files = repository.files

@@ -10,10 +10,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from scaffold.check.model import ENGINEERING, EVALUATION, PERFORMANCE, PRODUCTION, STORY, TRACKS, Finding, Status
+from scaffold.check.model import (
+    ENGINEERING,
+    EVALUATION,
+    PERFORMANCE,
+    PRODUCTION,
+    STORY,
+    TRACKS,
+    Finding,
+    Status,
+)
 
 FAMILY_WEIGHTS: dict[str, float] = {
-    STORY: 20, EVALUATION: 25, ENGINEERING: 20, PRODUCTION: 20, PERFORMANCE: 15, TRACKS: 15,
+    STORY: 20,
+    EVALUATION: 25,
+    ENGINEERING: 20,
+    PRODUCTION: 20,
+    PERFORMANCE: 15,
+    TRACKS: 15,
 }
 
 
@@ -54,7 +68,9 @@ def score(findings: Sequence[Finding], policy: ScoringPolicy | None = None) -> S
         possible = sum(policy.weight_of(f) for f in applicable)
         if not applicable or possible <= 0:
             continue
-        earned = sum(policy.weight_of(f) * f.verdict.credit for f in applicable if f.status is Status.PASS)
+        earned = sum(
+            policy.weight_of(f) * f.verdict.credit for f in applicable if f.status is Status.PASS
+        )
         families[family] = FamilyScore(
             family,
             round(100 * earned / possible, 1),
@@ -63,5 +79,7 @@ def score(findings: Sequence[Finding], policy: ScoringPolicy | None = None) -> S
             len(applicable),
         )
     total_weight = sum(f.weight for f in families.values())
-    total = sum(f.score * f.weight for f in families.values()) / total_weight if total_weight else 0.0
+    total = (
+        sum(f.score * f.weight for f in families.values()) / total_weight if total_weight else 0.0
+    )
     return Score(round(total, 1), families)

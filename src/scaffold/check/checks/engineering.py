@@ -19,8 +19,20 @@ from scaffold.check.model import ENGINEERING, Check, Location, Verdict, failed, 
 MIN_TESTS_WITH_ASSERTIONS = 3
 MIN_COMMITS = 8
 MIN_DAYS = 2
-_TEST_COMMAND = re.compile(r"\bpytest\b|\bmake\s+(test|check|ci)\b|\btox\b|\bnox\b|\bhatch\s+(test|run)\b|\bunittest\b|\bnpm\s+test\b|\buv run .*pytest|\bjust\s+test\b", re.I)
-_LICENSE_NAMES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "LICENCE.md", "COPYING", "COPYING.md", "LICENSE.rst")
+_TEST_COMMAND = re.compile(
+    r"\bpytest\b|\bmake\s+(test|check|ci)\b|\btox\b|\bnox\b|\bhatch\s+(test|run)\b|\bunittest\b|\bnpm\s+test\b|\buv run .*pytest|\bjust\s+test\b",
+    re.I,
+)
+_LICENSE_NAMES = (
+    "LICENSE",
+    "LICENSE.md",
+    "LICENSE.txt",
+    "LICENCE",
+    "LICENCE.md",
+    "COPYING",
+    "COPYING.md",
+    "LICENSE.rst",
+)
 
 
 class EngineeringCheck(Check):
@@ -70,7 +82,9 @@ class EN2(EngineeringCheck):
         """No CI configuration runs the test suite."""
         if not ci.files:
             if ci.malformed:
-                return failed(f"CI file does not parse: {ci.malformed[0]}", Location(ci.malformed[0]))
+                return failed(
+                    f"CI file does not parse: {ci.malformed[0]}", Location(ci.malformed[0])
+                )
             return failed("no CI configuration (.github/workflows, .gitlab-ci.yml, …)")
         runs = ci.matching(_TEST_COMMAND)
         if runs:
@@ -82,7 +96,9 @@ class EN3(EngineeringCheck):
     """A type checker and a linter are configured"""
 
     id = "EN3"
-    fix = "Configure mypy (or pyright) and ruff in pyproject.toml and run them in `make lint` and CI."
+    fix = (
+        "Configure mypy (or pyright) and ruff in pyproject.toml and run them in `make lint` and CI."
+    )
 
     def check(self, pyproject: PyProject | None, files: FileIndex) -> Verdict:
         """The code is not type-checked or not linted."""
@@ -91,7 +107,9 @@ class EN3(EngineeringCheck):
         if pyproject is not None:
             for name in ("mypy", "pyright", "ty", "basedpyright"):
                 if pyproject.table("tool", name) is not None:
-                    type_checker = type_checker or Location(pyproject.path, pyproject.line_of(f"[tool.{name}"))
+                    type_checker = type_checker or Location(
+                        pyproject.path, pyproject.line_of(f"[tool.{name}")
+                    )
             for name in ("ruff", "pylint", "flake8", "flakeheaven"):
                 if pyproject.table("tool", name) is not None:
                     linter = linter or Location(pyproject.path, pyproject.line_of(f"[tool.{name}"))
@@ -107,7 +125,11 @@ class EN3(EngineeringCheck):
                 linter = linter or Location("setup.cfg")
         if type_checker and linter:
             return passed("type checker and linter configured", type_checker, linter)
-        missing = [name for name, found in (("type checker", type_checker), ("linter", linter)) if found is None]
+        missing = [
+            name
+            for name, found in (("type checker", type_checker), ("linter", linter))
+            if found is None
+        ]
         present = [loc for loc in (type_checker, linter) if loc]
         return failed(f"no {' and no '.join(missing)} configured", *present)
 
@@ -116,8 +138,13 @@ def _import_candidates(dependency: Dependency) -> set[str]:
     base = dependency.name.split("[", 1)[0]
     known = IMPORT_NAMES.get(base)
     underscored = base.replace("-", "_")
-    candidates = {underscored, underscored.removeprefix("python_"), underscored.removesuffix("_client"),
-                  underscored.removeprefix("py"), underscored.split("_", 1)[0]}
+    candidates = {
+        underscored,
+        underscored.removeprefix("python_"),
+        underscored.removesuffix("_client"),
+        underscored.removeprefix("py"),
+        underscored.split("_", 1)[0],
+    }
     return set(known) if known else candidates
 
 
@@ -127,11 +154,20 @@ class EN4(EngineeringCheck):
     id = "EN4"
     fix = "Declare dependencies in pyproject.toml, pin them (== or a lock file such as uv.lock) and drop the ones nothing imports."
 
-    def check(self, dependencies: Dependencies, python: PythonSources, tasks: Tasks, ci: CiConfig, files: FileIndex) -> Verdict:
+    def check(
+        self,
+        dependencies: Dependencies,
+        python: PythonSources,
+        tasks: Tasks,
+        ci: CiConfig,
+        files: FileIndex,
+    ) -> Verdict:
         """Dependencies are missing, unpinned, or declared but never used."""
         runtime = dependencies.runtime
         if not dependencies.declared:
-            return failed("no dependencies declared (pyproject.toml [project] dependencies or requirements.txt)")
+            return failed(
+                "no dependencies declared (pyproject.toml [project] dependencies or requirements.txt)"
+            )
         first = dependencies.declared[0].location
         unpinned = [d for d in runtime if not d.pinned]
         if unpinned and not dependencies.lock_files:
@@ -140,17 +176,25 @@ class EN4(EngineeringCheck):
                 unpinned[0].location,
             )
         imported = {name.lower() for name in python.imported_roots()}
-        commands = " ".join(text for _, text in ci.lines) + " " + " ".join(
-            text for task in tasks.tasks.values() for _, text in task.commands
+        commands = (
+            " ".join(text for _, text in ci.lines)
+            + " "
+            + " ".join(text for task in tasks.tasks.values() for _, text in task.commands)
         )
-        for docker in files.named("Dockerfile", "Containerfile", "docker-compose.yml", "compose.yaml", "Procfile"):
+        for docker in files.named(
+            "Dockerfile", "Containerfile", "docker-compose.yml", "compose.yaml", "Procfile"
+        ):
             commands += " " + (files.read_text(docker.path) or "")
         unused = [
-            d for d in runtime
+            d
+            for d in runtime
             if not NOT_IMPORTED_BY_DESIGN.match(d.name)
             and not NOT_IMPORTED_BY_DESIGN.match(d.name.split("[", 1)[0])
             and not any(c.lower() in imported for c in _import_candidates(d))
-            and not any(re.search(rf"\b{re.escape(c)}\b", commands) for c in _import_candidates(d) | {d.name})
+            and not any(
+                re.search(rf"\b{re.escape(c)}\b", commands)
+                for c in _import_candidates(d) | {d.name}
+            )
         ]
         if unused:
             return failed(
@@ -206,5 +250,7 @@ class EN6(EngineeringCheck):
             return failed(f"{summary}: all on one day")
         if share < 0.5 and authors[latest_author] < MIN_COMMITS:
             top, count = authors.most_common(1)[0]
-            return failed(f"{summary}; most are by {top} ({count}), the current author made {authors[latest_author]} — looks like a fork")
+            return failed(
+                f"{summary}; most are by {top} ({count}), the current author made {authors[latest_author]} — looks like a fork"
+            )
         return passed(f"{summary}; {share:.0%} by the current author")

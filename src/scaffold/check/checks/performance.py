@@ -14,13 +14,21 @@ from scaffold.check.model import PERFORMANCE, Check, Location, Verdict, failed, 
 from scaffold.check.numbers import parse_shown_number
 
 _BENCH_TASKS = ("bench", "benchmark", "benchmarks", "load-test", "loadtest", "perf", "latency")
-_BENCH_FILE = re.compile(r"(^|/)(bench[\w-]*\.py|[\w-]*_bench(mark)?\.py|locustfile\.py|[\w-]*load[_-]?test[\w-]*\.(py|js)|k6[\w-]*\.js)$", re.I)
+_BENCH_FILE = re.compile(
+    r"(^|/)(bench[\w-]*\.py|[\w-]*_bench(mark)?\.py|locustfile\.py|[\w-]*load[_-]?test[\w-]*\.(py|js)|k6[\w-]*\.js)$",
+    re.I,
+)
 _PERCENTILE = re.compile(r"\bp(50|90|95|99|999)\b|percentile|median", re.I)
 _HARDWARE_KEY = re.compile(r"hardware|gpu|cpu|device|machine|instance|accelerator|platform")
-_HARDWARE_TEXT = re.compile(r"\b(H100|H200|A100|A10G?|L4|L40S?|T4|V100|RTX\s?\d{4}|M[1-4]( Pro| Max)?|Xeon|EPYC|Ryzen|i[3579]-\d+|\d+\s*v?CPUs?|\d+ cores?|Graviton)\b")
+_HARDWARE_TEXT = re.compile(
+    r"\b(H100|H200|A100|A10G?|L4|L40S?|T4|V100|RTX\s?\d{4}|M[1-4]( Pro| Max)?|Xeon|EPYC|Ryzen|i[3579]-\d+|\d+\s*v?CPUs?|\d+ cores?|Graviton)\b"
+)
 _COST_KEY = re.compile(r"cost|usd|price|dollars|\$|tokens_saved|spend")
-_COST_TEXT = re.compile(r"\$\s?\d[\d.,]*\s*(/|per)\s*(request|query|1k|1m|million|thousand|token|hour|month|day|call|answer|run)|"
-                        r"\bcost\b[^.\n]{0,60}\d|\d[^.\n]{0,40}\bper (1k|1m|million|thousand) tokens|tokens saved", re.I)
+_COST_TEXT = re.compile(
+    r"\$\s?\d[\d.,]*\s*(/|per)\s*(request|query|1k|1m|million|thousand|token|hour|month|day|call|answer|run)|"
+    r"\bcost\b[^.\n]{0,60}\d|\d[^.\n]{0,40}\bper (1k|1m|million|thousand) tokens|tokens saved",
+    re.I,
+)
 
 
 class PerformanceCheck(Check):
@@ -39,7 +47,9 @@ class PF1(PerformanceCheck):
         if task is not None and (task.commands or task.prerequisites):
             return passed(f"task '{task.name}'", task.location)
         for module in python.code:
-            if (_BENCH_FILE.search(module.path) or "benchmarks/" in module.path) and module.line_count >= 15:
+            if (
+                _BENCH_FILE.search(module.path) or "benchmarks/" in module.path
+            ) and module.line_count >= 15:
                 return passed(f"benchmark script {module.path}", Location(module.path, 1))
         scripts = [f for f in files if _BENCH_FILE.search(f.path) and f.suffix == ".js"]
         if scripts:
@@ -61,11 +71,18 @@ class PF2(PerformanceCheck):
             percentile = found.has_key(_PERCENTILE)
             hardware = found.has_key(_HARDWARE_KEY)
             if percentile and hardware:
-                return passed(f"{found.path} has '{percentile}' and '{hardware}'", Location(found.path))
+                return passed(
+                    f"{found.path} has '{percentile}' and '{hardware}'", Location(found.path)
+                )
             if percentile:
                 partial = f"{found.path} has percentiles but no hardware record"
         if readme is not None:
-            tables = [t for t in readme.tables if any(_PERCENTILE.search(h) for h in t.header) and any(parse_shown_number(c.text) for c in t.cells())]
+            tables = [
+                t
+                for t in readme.tables
+                if any(_PERCENTILE.search(h) for h in t.header)
+                and any(parse_shown_number(c.text) for c in t.cells())
+            ]
             hardware_lines = readme.find_lines(_HARDWARE_TEXT)
             if tables and hardware_lines:
                 return failed(
@@ -79,19 +96,23 @@ class PF3(PerformanceCheck):
     """Cost is analysed (per request, per million tokens, or tokens saved)"""
 
     id = "PF3"
-    fix = "Report cost per request (tokens × price, or GPU-hour ÷ throughput) in the results and the README."
+    fix = "Report cost per request (tokens times price, or GPU-hour cost divided by throughput) in the results and the README."
 
     def check(self, results: ResultsData, readme: Markdown | None) -> Verdict:
         """No cost figures."""
         for found in results.files:
             for key, values in found.keys.items():
-                if _COST_KEY.search(key) and any(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+                if _COST_KEY.search(key) and any(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in values
+                ):
                     return passed(f"{found.path} records '{key}'", Location(found.path))
         if readme is not None:
             lines = readme.find_lines(_COST_TEXT)
             if lines:
                 return passed("README analyses cost", Location(readme.path, lines[0][0]))
             for table in readme.tables:
-                if any(_COST_KEY.search(h.lower()) for h in table.header) and any(parse_shown_number(c.text) for c in table.cells()):
+                if any(_COST_KEY.search(h.lower()) for h in table.header) and any(
+                    parse_shown_number(c.text) for c in table.cells()
+                ):
                     return passed("README cost table", Location(readme.path, table.line))
         return failed("no cost per request / per 1M tokens in the results or README")

@@ -19,23 +19,46 @@ _SIZE = re.compile(
     r"cases|transcripts|sections|functions|repos(?:itories)?|prompts|requests|products|users|GB|MB)\b",
     re.I,
 )
-_SOURCE = re.compile(r"\b(dataset|corpus|data set|collection|benchmark|documentation|docs|knowledge base|from)\b", re.I)
-_NAMED = re.compile(r"`[^`]+`|\[[^\]]+\]\([^)]+\)|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+|\b[A-Z]{2,}[\w-]*")
-_PROBLEM_HEADING = re.compile(r"problem|motivation|overview|about|why|what (it|this) (does|is)|use case|dataset|data\b|corpus", re.I)
-_ARCHITECTURE_HEADING = re.compile(r"architecture|how it works|system design|design overview|components|pipeline|data flow", re.I)
-_DECISIONS_HEADING = re.compile(r"decision|trade-?offs?|design choices|choices|alternatives|why not|design notes", re.I)
+_SOURCE = re.compile(
+    r"\b(dataset|corpus|data set|collection|benchmark|documentation|docs|knowledge base|from)\b",
+    re.I,
+)
+_NAMED = re.compile(
+    r"`[^`]+`|\[[^\]]+\]\([^)]+\)|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+|\b[A-Z]{2,}[\w-]*"
+)
+_PROBLEM_HEADING = re.compile(
+    r"problem|motivation|overview|about|why|what (it|this) (does|is)|use case|dataset|data\b|corpus",
+    re.I,
+)
+_ARCHITECTURE_HEADING = re.compile(
+    r"architecture|how it works|system design|design overview|components|pipeline|data flow", re.I
+)
+_DECISIONS_HEADING = re.compile(
+    r"decision|trade-?offs?|design choices|choices|alternatives|why not|design notes", re.I
+)
 _COMPARISON = re.compile(
     r"\b(\w[\w .+/-]*?)\s+over\s+[\w`]|\binstead of\b|\brather than\b|\bvs\.?\s|\bversus\b|"
     r"\bcompared (to|with)\b|\btrade-?off\b|\bover .{1,80}\bbecause\b",
     re.I,
 )
-_RESULTS_HEADING = re.compile(r"result|evaluation|metric|benchmark|performance|ablation|numbers|latency", re.I)
-_FAILURE_HEADING = re.compile(r"failure|limitation|known issue|error analysis|what (doesn.t|does not) work|caveat|where it (fails|breaks)|weakness|lessons", re.I)
-_REPRODUCE_HEADING = re.compile(r"reproduc|quick ?start|getting started|usage|how to run|run it|setup|install", re.I)
+_RESULTS_HEADING = re.compile(
+    r"result|evaluation|metric|benchmark|performance|ablation|numbers|latency", re.I
+)
+_FAILURE_HEADING = re.compile(
+    r"failure|limitation|known issue|error analysis|what (doesn.t|does not) work|caveat|where it (fails|breaks)|weakness|lessons",
+    re.I,
+)
+_REPRODUCE_HEADING = re.compile(
+    r"reproduc|quick ?start|getting started|usage|how to run|run it|setup|install", re.I
+)
 _MAKE_COMMAND = re.compile(r"\b(make|just)\s+((?:[\w.-]+\s*)+)")
-_SCRIPT_COMMAND = re.compile(r"\b(?:python3?|bash|sh|uv run(?: python)?)\s+(?!-)([\w./-]+\.(?:py|sh))")
+_SCRIPT_COMMAND = re.compile(
+    r"\b(?:python3?|bash|sh|uv run(?: python)?)\s+(?!-)([\w./-]+\.(?:py|sh))"
+)
 _ARROW = re.compile(r"-->|->|→|=>|⟶")
-_DIAGRAM_LANGUAGES = frozenset({"mermaid", "plantuml", "dot", "graphviz", "d2", "ascii", "text", ""})
+_DIAGRAM_LANGUAGES = frozenset(
+    {"mermaid", "plantuml", "dot", "graphviz", "d2", "ascii", "text", ""}
+)
 
 
 class StoryCheck(Check):
@@ -63,11 +86,14 @@ class ST1(StoryCheck):
             return _no_readme()
         problems = [s for s in readme.sections_titled(_PROBLEM_HEADING) if s.has_content()]
         sized = [
-            (number, text) for number, text in readme.prose
+            (number, text)
+            for number, text in readme.prose
             if _SIZE.search(text) and (_SOURCE.search(text) or _NAMED.search(text))
         ]
         sized += [
-            (cell.line, cell.text) for table in readme.tables for cell in table.cells()
+            (cell.line, cell.text)
+            for table in readme.tables
+            for cell in table.cells()
             if _SIZE.search(cell.text)
         ]
         if not problems and not sized:
@@ -104,14 +130,23 @@ class ST2(StoryCheck):
             return failed("no section headed Architecture / How it works / Components")
         for section in sections:
             location = _section_evidence(readme, section)
-            diagrams = [b for b in section.code_blocks if b.language in _DIAGRAM_LANGUAGES and len(b.lines) >= 2]
+            diagrams = [
+                b
+                for b in section.code_blocks
+                if b.language in _DIAGRAM_LANGUAGES and len(b.lines) >= 2
+            ]
             images = [link for link in section.links if link.is_image]
             arrows = [text for _, text in section.prose if _ARROW.search(text)]
             items = [text for _, text in section.prose if re.match(r"\s*([-*+]|\d+\.)\s+\w", text)]
             if diagrams:
-                return passed(f"'{section.title}' has a {diagrams[0].language or 'text'} diagram", Location(readme.path, diagrams[0].line))
+                return passed(
+                    f"'{section.title}' has a {diagrams[0].language or 'text'} diagram",
+                    Location(readme.path, diagrams[0].line),
+                )
             if images:
-                return passed(f"'{section.title}' has a diagram image", Location(readme.path, images[0].line))
+                return passed(
+                    f"'{section.title}' has a diagram image", Location(readme.path, images[0].line)
+                )
             if arrows or (len(items) >= 3 and section.word_count() >= 30):
                 return passed(f"'{section.title}' describes components and flow", location)
         return failed(
@@ -136,10 +171,15 @@ class ST3(StoryCheck):
         for section in sections:
             for number, text in section.prose:
                 if _COMPARISON.search(text) and len(text.split()) >= 6:
-                    return passed(f"'{section.title}' compares alternatives", Location(readme.path, number))
+                    return passed(
+                        f"'{section.title}' compares alternatives", Location(readme.path, number)
+                    )
             for table in section.tables:
                 if len(table.rows) >= 1 and len(table.header) >= 2:
-                    return passed(f"'{section.title}' compares alternatives in a table", Location(readme.path, table.line))
+                    return passed(
+                        f"'{section.title}' compares alternatives in a table",
+                        Location(readme.path, table.line),
+                    )
         return failed(
             f"'{sections[0].title}' names no alternative (write 'X over Y because …')",
             _section_evidence(readme, sections[0]),
@@ -151,7 +191,9 @@ class ST4(StoryCheck):
 
     id = "ST4"
     weight = 1.5
-    fix = "Add a 'Results' section with a metrics table generated from your committed results files."
+    fix = (
+        "Add a 'Results' section with a metrics table generated from your committed results files."
+    )
 
     def check(self, readme: Markdown | None) -> Verdict:
         """The README has no results section with measured numbers."""
@@ -171,8 +213,12 @@ class ST4(StoryCheck):
                     )
                 empty_tables += 1
         if empty_tables:
-            return failed("the results tables hold no numbers", _section_evidence(readme, sections[0]))
-        return failed(f"'{sections[0].title}' has no metrics table", _section_evidence(readme, sections[0]))
+            return failed(
+                "the results tables hold no numbers", _section_evidence(readme, sections[0])
+            )
+        return failed(
+            f"'{sections[0].title}' has no metrics table", _section_evidence(readme, sections[0])
+        )
 
 
 class ST5(StoryCheck):
@@ -188,9 +234,15 @@ class ST5(StoryCheck):
         sections = readme.sections_titled(_FAILURE_HEADING)
         for section in sections:
             if section.has_content():
-                return passed(f"'{section.title}' ({section.word_count()} words)", _section_evidence(readme, section))
+                return passed(
+                    f"'{section.title}' ({section.word_count()} words)",
+                    _section_evidence(readme, section),
+                )
         if sections:
-            return failed(f"'{sections[0].title}' is a heading with almost nothing under it", _section_evidence(readme, sections[0]))
+            return failed(
+                f"'{sections[0].title}' is a heading with almost nothing under it",
+                _section_evidence(readme, sections[0]),
+            )
         return failed("no section headed Failure analysis / Limitations / Known issues")
 
 
@@ -242,10 +294,19 @@ class ST7(StoryCheck):
         """The README names few concrete tools, or leans on buzzwords."""
         if readme is None:
             return _no_readme()
-        text = readme.prose_text() + "\n" + "\n".join(" ".join(t.header) + " " + " ".join(c.text for c in t.cells()) for t in readme.tables)
+        text = (
+            readme.prose_text()
+            + "\n"
+            + "\n".join(
+                " ".join(t.header) + " " + " ".join(c.text for c in t.cells())
+                for t in readme.tables
+            )
+        )
         named = [tool for tool in TOOLS if tool.readme.search(text)]
         categories = {tool.category for tool in named}
-        buzz = [(number, m.group(0)) for number, line in readme.prose for m in BUZZWORDS.finditer(line)]
+        buzz = [
+            (number, m.group(0)) for number, line in readme.prose for m in BUZZWORDS.finditer(line)
+        ]
         words = max(readme.word_count(), 1)
         density = 1000 * len(buzz) / words
         if buzz and (density > 4 or len(buzz) >= 5):
@@ -256,7 +317,9 @@ class ST7(StoryCheck):
             )
         if len(named) < 3 or len(categories) < 2:
             listed = ", ".join(t.name for t in named) or "none"
-            return failed(f"only {len(named)} specific tools named ({listed}); name at least 3 across 2 kinds")
+            return failed(
+                f"only {len(named)} specific tools named ({listed}); name at least 3 across 2 kinds"
+            )
         return passed(
             f"{len(named)} tools named ({', '.join(t.name for t in named[:6])}); {len(buzz)} buzzwords in {words} words",
             Location(readme.path, 1),

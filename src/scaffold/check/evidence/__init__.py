@@ -10,7 +10,12 @@ from functools import cached_property
 from pathlib import Path
 
 from scaffold.check.evidence.ci import CiConfig, collect_ci
-from scaffold.check.evidence.dependencies import Dependencies, PyProject, collect_dependencies, load_pyproject
+from scaffold.check.evidence.dependencies import (
+    Dependencies,
+    PyProject,
+    collect_dependencies,
+    load_pyproject,
+)
 from scaffold.check.evidence.eval_sets import EvalSets, collect_eval_sets
 from scaffold.check.evidence.files import DEFAULT_SIZE_LIMIT, FileIndex, build_file_index
 from scaffold.check.evidence.history import GitHistory, read_git_history
@@ -28,11 +33,26 @@ class Repository:
     """The facts about the repository at `root`."""
 
     FACTS = frozenset(
-        {"root", "files", "readme", "pyproject", "dependencies", "python", "results", "eval_sets",
-         "tasks", "ci", "git_history", "secrets", "tracks"}
+        {
+            "root",
+            "files",
+            "readme",
+            "pyproject",
+            "dependencies",
+            "python",
+            "results",
+            "eval_sets",
+            "tasks",
+            "ci",
+            "git_history",
+            "secrets",
+            "tracks",
+        }
     )
 
-    def __init__(self, root: Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, tracks: list[str] | None = None) -> None:
+    def __init__(
+        self, root: Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, tracks: list[str] | None = None
+    ) -> None:
         self.root = root
         self._size_limit = size_limit
         self._forced_tracks = tracks

@@ -11,7 +11,9 @@ from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.tasks import Tasks
 from scaffold.check.model import Location
 
-_SCRIPT_CALL = re.compile(r"(?:\b(?:bash|sh|python3?|uv run|source)\s+|(?:^|\s)\./)([\w./-]+\.(?:sh|py)|\.ci/[\w.-]+|[\w./-]*ci[\w./-]*)")
+_SCRIPT_CALL = re.compile(
+    r"(?:\b(?:bash|sh|python3?|uv run|source)\s+|(?:^|\s)\./)([\w./-]+\.(?:sh|py)|\.ci/[\w.-]+|[\w./-]*ci[\w./-]*)"
+)
 _MAKE_CALL = re.compile(r"\b(?:make|just)\s+((?:[\w.-]+\s*)+)")
 
 
@@ -30,8 +32,17 @@ def _is_ci_file(path: str) -> bool:
     lower = path.lower()
     return (
         (lower.startswith(".github/workflows/") and lower.endswith((".yml", ".yaml")))
-        or lower in {".gitlab-ci.yml", ".travis.yml", "azure-pipelines.yml", "bitbucket-pipelines.yml",
-                     "jenkinsfile", ".circleci/config.yml", ".drone.yml", "cloudbuild.yaml"}
+        or lower
+        in {
+            ".gitlab-ci.yml",
+            ".travis.yml",
+            "azure-pipelines.yml",
+            "bitbucket-pipelines.yml",
+            "jenkinsfile",
+            ".circleci/config.yml",
+            ".drone.yml",
+            "cloudbuild.yaml",
+        }
         or lower.startswith(".buildkite/")
         or lower.startswith(".woodpecker")
     )

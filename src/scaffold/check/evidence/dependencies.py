@@ -91,9 +91,7 @@ def _parse_requirement(raw: str, location: Location, runtime: bool) -> Dependenc
     return Dependency(normalise(match.group(1)), match.group(3).strip(), location, runtime)
 
 
-def _from_list(
-    deps: Dependencies, entries: Any, pyproject: PyProject, runtime: bool
-) -> None:
+def _from_list(deps: Dependencies, entries: Any, pyproject: PyProject, runtime: bool) -> None:
     if not isinstance(entries, list):
         return
     for entry in entries:
@@ -124,10 +122,21 @@ def collect_dependencies(files: FileIndex, pyproject: PyProject | None) -> Depen
                 for name, spec in table.items():
                     if normalise(name) == "python":
                         continue
-                    version = spec if isinstance(spec, str) else str(spec.get("version", "")) if isinstance(spec, dict) else ""
+                    version = (
+                        spec
+                        if isinstance(spec, str)
+                        else str(spec.get("version", ""))
+                        if isinstance(spec, dict)
+                        else ""
+                    )
                     pinned_spec = version if not version.startswith("^") else f"<{version}"
                     deps.declared.append(
-                        Dependency(normalise(name), pinned_spec, Location(pyproject.path, pyproject.line_of(name)), runtime)
+                        Dependency(
+                            normalise(name),
+                            pinned_spec,
+                            Location(pyproject.path, pyproject.line_of(name)),
+                            runtime,
+                        )
                     )
     for indexed in files:
         name = indexed.name.lower()

@@ -12,7 +12,10 @@ from typing import Any
 
 from scaffold.check.evidence.files import FileIndex, IndexedFile
 
-_EVAL_NAME = re.compile(r"(golden|eval|test[_-]?set|testset|qa|questions|held[_-]?out|holdout|benchmark|cases|tasks|dev|queries)", re.I)
+_EVAL_NAME = re.compile(
+    r"(golden|eval|test[_-]?set|testset|qa|questions|held[_-]?out|holdout|benchmark|cases|tasks|dev|queries)",
+    re.I,
+)
 _EVAL_DIRECTORY = re.compile(r"^(evals?|evaluation|golden|benchmarks?|data|datasets?|tasks)$", re.I)
 _SPLIT_KEYS = ("split", "subset", "partition", "fold", "set")
 
@@ -37,7 +40,9 @@ def _is_candidate(indexed: IndexedFile) -> bool:
     if indexed.suffix not in {".jsonl", ".json", ".csv", ".tsv", ".yaml", ".yml"}:
         return False
     directories = indexed.parts[:-1]
-    if any(part.lower() in {"results", "reports", ".github", "node_modules"} for part in directories):
+    if any(
+        part.lower() in {"results", "reports", ".github", "node_modules"} for part in directories
+    ):
         return False
     in_eval_dir = any(_EVAL_DIRECTORY.match(part) for part in directories)
     return bool(_EVAL_NAME.search(indexed.name)) or in_eval_dir
@@ -55,7 +60,9 @@ def _records(path: str, text: str) -> list[Any]:
         return records
     if path.endswith((".csv", ".tsv")):
         try:
-            return list(csv.DictReader(io.StringIO(text), delimiter="\t" if path.endswith(".tsv") else ","))
+            return list(
+                csv.DictReader(io.StringIO(text), delimiter="\t" if path.endswith(".tsv") else ",")
+            )
         except csv.Error:
             return []
     if path.endswith(".json"):

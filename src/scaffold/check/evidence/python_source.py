@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from scaffold.check.evidence.files import FileIndex
 
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$")
-_HTTP_VERBS = frozenset({"get", "post", "put", "delete", "patch", "websocket", "route", "api_route"})
+_HTTP_VERBS = frozenset(
+    {"get", "post", "put", "delete", "patch", "websocket", "route", "api_route"}
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class PythonModule:
     def uses_imported_from(self, root: str) -> tuple[str, int] | None:
         """The first use in the code of a name imported from package `root`."""
         uses = [
-            (local, self.names[local]) for local, origin in self.bound.items()
+            (local, self.names[local])
+            for local, origin in self.bound.items()
             if (origin == root or origin.startswith(root + ".")) and local in self.names
         ]
         return min(uses, key=lambda use: use[1]) if uses else None
@@ -77,14 +80,19 @@ def _count_assertions(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
         elif isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
                 call = item.context_expr
-                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
-                    if call.func.attr in {"raises", "warns"}:
-                        count += 1
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr in {"raises", "warns"}
+                ):
+                    count += 1
     return count
 
 
 def parse_python(path: str, source: str) -> PythonModule:
-    module = PythonModule(path=path, is_test=bool(_TEST_FILE.search(path)) or "/tests/" in f"/{path}")
+    module = PythonModule(
+        path=path, is_test=bool(_TEST_FILE.search(path)) or "/tests/" in f"/{path}"
+    )
     module.line_count = source.count("\n") + 1
     try:
         with warnings.catch_warnings():
@@ -109,7 +117,9 @@ def parse_python(path: str, source: str) -> PythonModule:
                 _record_import(module, node.module, node.lineno)
                 for alias in node.names:
                     _record_import(module, f"{node.module}.{alias.name}", node.lineno)
-                    module.bound.setdefault(alias.asname or alias.name, f"{node.module}.{alias.name}")
+                    module.bound.setdefault(
+                        alias.asname or alias.name, f"{node.module}.{alias.name}"
+                    )
         elif isinstance(node, ast.keyword) and node.arg:
             module.keyword_arguments.setdefault(node.arg, getattr(node, "lineno", 0) or 0)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -125,7 +135,9 @@ def parse_python(path: str, source: str) -> PythonModule:
                 module.tests.append(TestFunction(node.name, node.lineno, _count_assertions(node)))
         elif isinstance(node, ast.ExceptHandler) and node.type is not None:
             for caught in node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]:
-                caught_name = caught.attr if isinstance(caught, ast.Attribute) else getattr(caught, "id", "")
+                caught_name = (
+                    caught.attr if isinstance(caught, ast.Attribute) else getattr(caught, "id", "")
+                )
                 if caught_name:
                     module.exception_handlers.setdefault(caught_name, node.lineno)
         elif isinstance(node, ast.If) and isinstance(node.test, ast.Compare):

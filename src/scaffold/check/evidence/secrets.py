@@ -21,7 +21,14 @@ _KEY_PATTERNS: dict[str, str] = {
 _ANY_KEY = re.compile("|".join(f"(?P<k{i}>{p})" for i, p in enumerate(_KEY_PATTERNS.values())))
 _KEY_NAMES = list(_KEY_PATTERNS)
 _ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
-ENV_EXAMPLES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example")
+ENV_EXAMPLES = (
+    ".env.example",
+    ".env.sample",
+    ".env.template",
+    ".env.dist",
+    "example.env",
+    "env.example",
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,10 @@ def scan_for_secrets(files: FileIndex) -> SecretScan:
         if indexed.suffix in BINARY_SUFFIXES or not files.readable(indexed):
             continue
         name = indexed.name.lower()
-        if name in ENV_EXAMPLES or (name.startswith(".env.") and name.split(".")[-1] in {"example", "sample", "template", "dist"}):
+        if name in ENV_EXAMPLES or (
+            name.startswith(".env.")
+            and name.split(".")[-1] in {"example", "sample", "template", "dist"}
+        ):
             scan.env_examples.append(indexed.path)
         text = files.read_text(indexed.path)
         if text is None:
@@ -54,15 +64,17 @@ def scan_for_secrets(files: FileIndex) -> SecretScan:
             for number, line in enumerate(text.splitlines(), start=1):
                 match = _ENV_ASSIGNMENT.match(line)
                 if match and match.group(2).strip().strip("'\""):
-                    scan.env_files_with_values.append((Location(indexed.path, number), match.group(1)))
+                    scan.env_files_with_values.append(
+                        (Location(indexed.path, number), match.group(1))
+                    )
                     break
         match = _ANY_KEY.search(text)
         if match is None:
             continue
         for found in _ANY_KEY.finditer(text):
             group = next(i for i, value in enumerate(found.groups()) if value is not None)
-            line = text.count("\n", 0, found.start()) + 1
-            scan.hits.append(SecretHit(Location(indexed.path, line), _KEY_NAMES[group]))
+            line_number = text.count("\n", 0, found.start()) + 1
+            scan.hits.append(SecretHit(Location(indexed.path, line_number), _KEY_NAMES[group]))
             if len(scan.hits) > 100:
                 return scan
     return scan

@@ -61,7 +61,9 @@ def _parse_makefile(path: str, text: str, tasks: Tasks) -> None:
                 if name.startswith(".") or "%" in name:
                     continue
                 task = tasks.tasks.setdefault(name, Task(name, Location(path, number)))
-                task.prerequisites.extend(p for p in match.group(2).split(";")[0].split() if "$" not in p)
+                task.prerequisites.extend(
+                    p for p in match.group(2).split(";")[0].split() if "$" not in p
+                )
                 current = task
             recipe = match.group(2).split(";", 1)
             if current is not None and len(recipe) == 2 and recipe[1].strip():
@@ -79,7 +81,9 @@ def _parse_justfile(path: str, text: str, tasks: Tasks) -> None:
             continue
         match = _JUST_RECIPE.match(line)
         if match and not line.startswith("#"):
-            current = tasks.tasks.setdefault(match.group(1), Task(match.group(1), Location(path, number)))
+            current = tasks.tasks.setdefault(
+                match.group(1), Task(match.group(1), Location(path, number))
+            )
             current.prerequisites.extend(match.group(2).split())
         else:
             current = None

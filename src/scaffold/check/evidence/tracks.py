@@ -13,16 +13,42 @@ GENERAL = "general"
 TRACK_NAMES = ("rag", "agent", "serving")
 
 _CODE_SIGNALS: dict[str, tuple[str, ...]] = {
-    "rag": ("faiss", "chromadb", "qdrant_client", "pgvector", "lancedb", "weaviate", "pinecone",
-            "pymilvus", "llama_index", "haystack", "rank_bm25", "bm25s", "ragas"),
-    "agent": ("langgraph", "autogen", "autogen_agentchat", "crewai", "agents", "smolagents",
-              "pydantic_ai", "swarm"),
+    "rag": (
+        "faiss",
+        "chromadb",
+        "qdrant_client",
+        "pgvector",
+        "lancedb",
+        "weaviate",
+        "pinecone",
+        "pymilvus",
+        "llama_index",
+        "haystack",
+        "rank_bm25",
+        "bm25s",
+        "ragas",
+    ),
+    "agent": (
+        "langgraph",
+        "autogen",
+        "autogen_agentchat",
+        "crewai",
+        "agents",
+        "smolagents",
+        "pydantic_ai",
+        "swarm",
+    ),
     "serving": ("vllm", "sglang", "tensorrt_llm", "text_generation", "tritonclient"),
 }
 _README_SIGNALS: dict[str, re.Pattern[str]] = {
-    "rag": re.compile(r"\bRAG\b|retrieval[- ]augmented|\bvector (store|database|search)\b|\bretriev(al|er)\b"),
+    "rag": re.compile(
+        r"\bRAG\b|retrieval[- ]augmented|\bvector (store|database|search)\b|\bretriev(al|er)\b"
+    ),
     "agent": re.compile(r"\bagent(s|ic)?\b|\btool[- ]call(s|ing)?\b|\bfunction[- ]calling\b", re.I),
-    "serving": re.compile(r"\b(vllm|sglang|tensorrt[- ]llm|text[- ]generation[- ]inference|serving engine|inference server|tokens/s|tok/s)\b", re.I),
+    "serving": re.compile(
+        r"\b(vllm|sglang|tensorrt[- ]llm|text[- ]generation[- ]inference|serving engine|inference server|tokens/s|tok/s)\b",
+        re.I,
+    ),
 }
 
 
@@ -37,11 +63,16 @@ class TrackDetection:
 
 
 def detect_tracks(
-    dependencies: Dependencies, python: PythonSources, readme: Markdown | None,
+    dependencies: Dependencies,
+    python: PythonSources,
+    readme: Markdown | None,
     forced: list[str] | None = None,
 ) -> TrackDetection:
     if forced is not None:
-        return TrackDetection({name: ["set in [tool.scaffold.check] tracks"] for name in forced if name != GENERAL}, True)
+        return TrackDetection(
+            {name: ["set in [tool.scaffold.check] tracks"] for name in forced if name != GENERAL},
+            True,
+        )
     imports = python.imported_roots(include_tests=False)
     detection = TrackDetection()
     for track in TRACK_NAMES:
@@ -58,7 +89,9 @@ def detect_tracks(
                 mentions = [readme.sections[0].line, *mentions]
         # A code signal alone, or a README that keeps returning to the subject, makes a track apply.
         if len(mentions) >= 3:
-            evidence.append(f"README mentions it {len(mentions)} times (first {readme.path if readme else ''}:{mentions[0]})")
+            evidence.append(
+                f"README mentions it {len(mentions)} times (first {readme.path if readme else ''}:{mentions[0]})"
+            )
         if evidence:
             detection.detected[track] = evidence
     return detection
