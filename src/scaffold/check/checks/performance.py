@@ -18,7 +18,7 @@ _BENCH_FILE = re.compile(
     r"(^|/)(bench[\w-]*\.py|[\w-]*_bench(mark)?\.py|locustfile\.py|[\w-]*load[_-]?test[\w-]*\.(py|js)|k6[\w-]*\.js)$",
     re.I,
 )
-_PERCENTILE = re.compile(r"\bp(50|90|95|99|999)\b|percentile|median", re.I)
+_PERCENTILE = re.compile(r"(?<![a-z])p(50|90|95|99|999)(?!\d)|percentile|median", re.I)
 _HARDWARE_KEY = re.compile(r"hardware|gpu|cpu|device|machine|instance|accelerator|platform")
 _HARDWARE_TEXT = re.compile(
     r"\b(H100|H200|A100|A10G?|L4|L40S?|T4|V100|RTX\s?\d{4}|M[1-4]( Pro| Max)?|Xeon|EPYC|Ryzen|i[3579]-\d+|\d+\s*v?CPUs?|\d+ cores?|Graviton)\b"

@@ -69,6 +69,16 @@ def _section_evidence(readme: Markdown, section: Section) -> Location:
     return Location(readme.path, section.line)
 
 
+def _introduction(readme: Markdown) -> Section | None:
+    """The paragraphs under the title, before the first sub-heading, when they say enough."""
+    if not readme.sections or readme.sections[0].level != 1:
+        return None
+    title = readme.sections[0]
+    stop = readme.sections[1].line if len(readme.sections) > 1 else len(readme.lines) + 1
+    intro = Section(title.title, 1, title.line, stop - 1, [p for p in title.prose if p[0] < stop])
+    return intro if intro.word_count() >= 25 else None
+
+
 def _no_readme() -> Verdict:
     return failed("no README at the repository root")
 
@@ -85,6 +95,9 @@ class ST1(StoryCheck):
         if readme is None:
             return _no_readme()
         problems = [s for s in readme.sections_titled(_PROBLEM_HEADING) if s.has_content()]
+        introduction = _introduction(readme)
+        if introduction is not None and not problems:
+            problems = [introduction]
         sized = [
             (number, text)
             for number, text in readme.prose

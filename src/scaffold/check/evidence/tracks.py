@@ -73,7 +73,10 @@ def detect_tracks(
             {name: ["set in [tool.scaffold.check] tracks"] for name in forced if name != GENERAL},
             True,
         )
-    imports = python.imported_roots(include_tests=False)
+    imports: dict[str, tuple[str, int]] = {}
+    for code in python.code:
+        for name, line in code.imports.items():
+            imports.setdefault(name, (code.path, line))
     detection = TrackDetection()
     for track in TRACK_NAMES:
         evidence: list[str] = []
