@@ -27,6 +27,12 @@ _CODE_SIGNALS: dict[str, tuple[str, ...]] = {
         "rank_bm25",
         "bm25s",
         "ragas",
+        "langchain_community.vectorstores",
+        "langchain_chroma",
+        "langchain_postgres",
+        "langchain_text_splitters",
+        "langchain_qdrant",
+        "langchain_pinecone",
     ),
     "agent": (
         "langgraph",
