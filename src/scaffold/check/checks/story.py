@@ -20,12 +20,11 @@ _SIZE = re.compile(
     re.I,
 )
 _SOURCE = re.compile(
-    r"\b(dataset|corpus|data set|collection|benchmark|documentation|docs|knowledge base|from)\b",
+    r"\b(dataset|corpus|data set|collection|benchmark|documentation|docs|knowledge base|from|export|dump|"
+    r"scrape[d]?|crawl(ed)?|archive|labell?ed|annotated|collected|historical|logs)\b",
     re.I,
 )
-_NAMED = re.compile(
-    r"`[^`]+`|\[[^\]]+\]\([^)]+\)|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+|\b[A-Z]{2,}[\w-]*"
-)
+_NAMED = re.compile(r"`[^`]+`|\[[^\]]+\]\([^)]+\)|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+|\b[A-Z]{2,}[\w-]*|[a-z,:;]\s+[A-Z][\w-]+")
 _PROBLEM_HEADING = re.compile(
     r"problem|motivation|overview|about|why|what (it|this) (does|is)|use case|dataset|data\b|corpus",
     re.I,
@@ -79,6 +78,21 @@ def _introduction(readme: Markdown) -> Section | None:
     return intro if intro.word_count() >= 25 else None
 
 
+def _paragraph_lines(readme: Markdown) -> list[tuple[int, str, str]]:
+    """Each prose line with the whole paragraph it belongs to."""
+    paragraphs: list[list[tuple[int, str]]] = []
+    for number, text in readme.prose:
+        if paragraphs and paragraphs[-1][-1][0] == number - 1:
+            paragraphs[-1].append((number, text))
+        else:
+            paragraphs.append([(number, text)])
+    out: list[tuple[int, str, str]] = []
+    for paragraph in paragraphs:
+        joined = " ".join(text for _, text in paragraph)
+        out.extend((number, text, joined) for number, text in paragraph)
+    return out
+
+
 def _no_readme() -> Verdict:
     return failed("no README at the repository root")
 
@@ -100,8 +114,8 @@ class ST1(StoryCheck):
             problems = [introduction]
         sized = [
             (number, text)
-            for number, text in readme.prose
-            if _SIZE.search(text) and (_SOURCE.search(text) or _NAMED.search(text))
+            for number, text, paragraph in _paragraph_lines(readme)
+            if _SIZE.search(text) and (_SOURCE.search(paragraph) or _NAMED.search(paragraph))
         ]
         sized += [
             (cell.line, cell.text)
