@@ -85,17 +85,28 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 def main() -> int:
     fixtures = sorted(p for p in FIXTURES.iterdir() if (p / "expected.yaml").is_file())
     rows = [evaluate_fixture(directory) for directory in fixtures]
-    table = Table("fixture", "band", "score", "tracks", "agrees", title="scaffold check calibration")
+    table = Table(
+        "fixture", "band", "score", "tracks", "agrees", title="scaffold check calibration"
+    )
     for r in rows:
         table.add_row(
-            r["fixture"], f"{r['band'][0]}-{r['band'][1]}", f"{r['score']:.1f}", ", ".join(r["tracks"]) or "-",
+            r["fixture"],
+            f"{r['band'][0]}-{r['band'][1]}",
+            f"{r['score']:.1f}",
+            ", ".join(r["tracks"]) or "-",
             "[green]yes[/]" if r["agrees"] else "[red]" + "; ".join(r["problems"]) + "[/]",
         )
     console = Console()
     console.print(table)
     agreed = sum(r["agrees"] for r in rows)
-    summary = {"fixtures": len(rows), "agree": agreed, "agreement": round(agreed / len(rows), 3) if rows else 0.0}
-    (HERE / "results.json").write_text(json.dumps({"summary": summary, "fixtures": rows}, indent=2) + "\n", encoding="utf-8")
+    summary = {
+        "fixtures": len(rows),
+        "agree": agreed,
+        "agreement": round(agreed / len(rows), 3) if rows else 0.0,
+    }
+    (HERE / "results.json").write_text(
+        json.dumps({"summary": summary, "fixtures": rows}, indent=2) + "\n", encoding="utf-8"
+    )
     (HERE / "results.md").write_text(markdown(rows), encoding="utf-8")
     console.print(f"agreement: {agreed}/{len(rows)}")
     return 0 if agreed == len(rows) else 1

@@ -67,7 +67,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not FUZZ_CASES:
         return
     total = sum(FUZZ_CASES.values())
-    terminalreporter.write_line(f"fuzz: {total} generated inputs parsed without a crash: {dict(FUZZ_CASES)}")
+    terminalreporter.write_line(
+        f"fuzz: {total} generated inputs parsed without a crash: {dict(FUZZ_CASES)}"
+    )
     report = os.environ.get("SCAFFOLD_FUZZ_REPORT")
     if report:
-        Path(report).write_text(json.dumps({"total": total, "by_parser": dict(FUZZ_CASES)}, indent=2) + "\n")
+        Path(report).write_text(
+            json.dumps({"total": total, "by_parser": dict(FUZZ_CASES)}, indent=2) + "\n"
+        )

@@ -73,13 +73,18 @@ def test_malformed_ci_yaml_is_reported(repo: Repo) -> None:
 
 
 def test_type_checker_and_linter(repo: Repo) -> None:
-    assert finding(repo({"pyproject.toml": "[tool.ruff]\n[tool.mypy]\n"}), "EN3").status is Status.PASS
+    assert (
+        finding(repo({"pyproject.toml": "[tool.ruff]\n[tool.mypy]\n"}), "EN3").status is Status.PASS
+    )
     en3 = finding(repo({"pyproject.toml": "[tool.ruff]\n"}), "EN3")
     assert en3.status is Status.FAIL and "type checker" in en3.verdict.detail
 
 
 def test_unpinned_dependencies_fail_and_lock_file_fixes_it(repo: Repo) -> None:
-    files: dict[str, str | bytes] = {"requirements.txt": "httpx\nrich>=13\n", "app.py": "import httpx\nimport rich\n"}
+    files: dict[str, str | bytes] = {
+        "requirements.txt": "httpx\nrich>=13\n",
+        "app.py": "import httpx\nimport rich\n",
+    }
     assert finding(repo(files), "EN4").status is Status.FAIL
 
 
@@ -108,8 +113,16 @@ def test_license(repo: Repo) -> None:
 
 
 def _git(root: Path, *args: str, date: str) -> None:
-    env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": "Ada", "GIT_AUTHOR_EMAIL": "ada@example.com",
-           "GIT_COMMITTER_NAME": "Ada", "GIT_COMMITTER_EMAIL": "ada@example.com", "PATH": "/usr/bin:/bin", "HOME": str(root)}
+    env = {
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_AUTHOR_NAME": "Ada",
+        "GIT_AUTHOR_EMAIL": "ada@example.com",
+        "GIT_COMMITTER_NAME": "Ada",
+        "GIT_COMMITTER_EMAIL": "ada@example.com",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(root),
+    }
     subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 

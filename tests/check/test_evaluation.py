@@ -41,7 +41,9 @@ def test_duplicated_cases_are_counted_once(repo: Repo) -> None:
 
 def test_split_field_passes_ev3_and_missing_split_fails(repo: Repo) -> None:
     assert finding(repo({"evals/golden.jsonl": golden(60)}), "EV3").status is Status.PASS
-    assert finding(repo({"evals/golden.jsonl": golden(60, split=False)}), "EV3").status is Status.FAIL
+    assert (
+        finding(repo({"evals/golden.jsonl": golden(60, split=False)}), "EV3").status is Status.FAIL
+    )
 
 
 def test_results_need_run_metadata(repo: Repo) -> None:
@@ -49,7 +51,10 @@ def test_results_need_run_metadata(repo: Repo) -> None:
     ev4 = finding(bare, "EV4")
     assert ev4.status is Status.FAIL
     assert "date" in ev4.verdict.detail and "commit" in ev4.verdict.detail
-    full = {"run": {"utc_time": "2026-01-01", "git_commit": "abc", "config": {}, "model": "m"}, "metrics": {"accuracy": 0.8}}
+    full = {
+        "run": {"utc_time": "2026-01-01", "git_commit": "abc", "config": {}, "model": "m"},
+        "metrics": {"accuracy": 0.8},
+    }
     assert finding(repo({"results/eval.json": json.dumps(full)}), "EV4").status is Status.PASS
 
 

@@ -69,13 +69,19 @@ def test_st1_cites_the_line_with_the_dataset_size(repo: Repo) -> None:
 
 
 def test_headings_without_content_do_not_pass(repo: Repo) -> None:
-    run = repo({"README.md": "# X\n\n## Architecture\n\n## Design decisions\n\n## Failure analysis\n\n## Results\n"})
+    run = repo(
+        {
+            "README.md": "# X\n\n## Architecture\n\n## Design decisions\n\n## Failure analysis\n\n## Results\n"
+        }
+    )
     for check_id in ("ST2", "ST3", "ST4", "ST5"):
         assert finding(run, check_id).status is Status.FAIL, check_id
 
 
 def test_a_results_table_without_numbers_fails(repo: Repo) -> None:
-    run = repo({"README.md": "# X\n\n## Results\n\n| metric | value |\n|---|---|\n| accuracy | great |\n"})
+    run = repo(
+        {"README.md": "# X\n\n## Results\n\n| metric | value |\n|---|---|\n| accuracy | great |\n"}
+    )
     st4 = finding(run, "ST4")
     assert st4.status is Status.FAIL
     assert "no numbers" in st4.verdict.detail
@@ -103,4 +109,8 @@ def test_named_tools_pass_st7(repo: Repo) -> None:
 
 def test_no_readme_fails_story_with_a_reason(repo: Repo) -> None:
     run = repo({"main.py": "print('hi')\n"})
-    assert all(f.verdict.detail == "no README at the repository root" for f in run.findings if f.family == "story")
+    assert all(
+        f.verdict.detail == "no README at the repository root"
+        for f in run.findings
+        if f.family == "story"
+    )

@@ -24,7 +24,9 @@ _SOURCE = re.compile(
     r"scrape[d]?|crawl(ed)?|archive|labell?ed|annotated|collected|historical|logs)\b",
     re.I,
 )
-_NAMED = re.compile(r"`[^`]+`|\[[^\]]+\]\([^)]+\)|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+|\b[A-Z]{2,}[\w-]*|[a-z,:;]\s+[A-Z][\w-]+")
+_NAMED = re.compile(
+    r"`[^`]+`|\[[^\]]+\]\([^)]+\)|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+|\b[A-Z]{2,}[\w-]*|[a-z,:;]\s+[A-Z][\w-]+"
+)
 _PROBLEM_HEADING = re.compile(
     r"problem|motivation|overview|about|why|what (it|this) (does|is)|use case|dataset|data\b|corpus",
     re.I,
