@@ -16,7 +16,8 @@ _EVAL_NAME = re.compile(
     r"(golden|eval|test[_-]?set|testset|qa|questions|held[_-]?out|holdout|benchmark|cases|tasks|dev|queries)",
     re.I,
 )
-_EVAL_DIRECTORY = re.compile(r"^(evals?|evaluation|golden|benchmarks?|data|datasets?|tasks)$", re.I)
+_EVAL_DIRECTORY = re.compile(r"^(evals?|evaluation|evaluations|golden|tasks)$", re.I)
+_MAX_CANDIDATES = 200
 _SPLIT_KEYS = ("split", "subset", "partition", "fold", "set")
 
 
@@ -45,7 +46,7 @@ def _is_candidate(indexed: IndexedFile) -> bool:
     ):
         return False
     in_eval_dir = any(_EVAL_DIRECTORY.match(part) for part in directories)
-    return bool(_EVAL_NAME.search(indexed.name)) or in_eval_dir
+    return in_eval_dir or bool(_EVAL_NAME.search(indexed.name))
 
 
 def _records(path: str, text: str) -> list[Any]:
@@ -93,7 +94,10 @@ def measure_eval_set(path: str, text: str) -> EvalSet:
 
 def collect_eval_sets(files: FileIndex) -> EvalSets:
     sets: list[EvalSet] = []
-    for indexed, text in files.texts(f for f in files if _is_candidate(f)):
+    candidates = sorted(
+        (f for f in files if _is_candidate(f)), key=lambda f: (f.path.count("/"), f.path)
+    )
+    for indexed, text in files.texts(candidates[:_MAX_CANDIDATES]):
         if indexed.suffix in {".yaml", ".yml"}:
             continue
         measured = measure_eval_set(indexed.path, text)

@@ -7,7 +7,7 @@ import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from scaffold.check.evidence.ignore import IgnoreRule, is_ignored, parse_gitignore
 
@@ -106,7 +106,9 @@ class IndexedFile:
 
     @property
     def suffix(self) -> str:
-        return PurePosixPath(self.path).suffix.lower()
+        name = self.name
+        dot = name.rfind(".")
+        return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
     @property
     def parts(self) -> tuple[str, ...]:
