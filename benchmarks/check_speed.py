@@ -64,7 +64,7 @@ def load_{i}(text: str) -> list[Record{i}]:
             log.warning("bad row %s", row)
     return [helper(r) for r in out]
 '''
-TEST_MODULE = '''from pkg_{group}.module_{i} import Record{i}, load_{i}
+TEST_MODULE = """from pkg_{group}.module_{i} import Record{i}, load_{i}
 
 
 def test_scaled_{i}() -> None:
@@ -73,7 +73,7 @@ def test_scaled_{i}() -> None:
 
 def test_load_{i}() -> None:
     assert load_{i}("[]") == []
-'''
+"""
 README = """# Synthetic project
 
 ## Problem and dataset
@@ -110,13 +110,42 @@ def build_tree(root: Path, total_files: int, seed: int = 3) -> dict[str, int]:
         counts[kind] = counts.get(kind, 0) + 1
 
     write("README.md", README.format(files=total_files), "project")
-    write("pyproject.toml", '[project]\nname = "synthetic"\ndependencies = ["httpx==0.28.1"]\n[tool.ruff]\n[tool.mypy]\n', "project")
-    write("Makefile", "test:\n\tpytest -q\neval:\n\tpython -m pkg_0.module_0\nbench:\n\tpython bench.py\n", "project")
-    write(".github/workflows/ci.yml", "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n", "project")
-    write("results/eval.json", json.dumps({"run": {"utc_time": "2026-01-01", "git_commit": "abc", "config": {}, "model": "m"}, "metrics": {"recall_at_5": 0.84}}), "project")
+    write(
+        "pyproject.toml",
+        '[project]\nname = "synthetic"\ndependencies = ["httpx==0.28.1"]\n[tool.ruff]\n[tool.mypy]\n',
+        "project",
+    )
+    write(
+        "Makefile",
+        "test:\n\tpytest -q\neval:\n\tpython -m pkg_0.module_0\nbench:\n\tpython bench.py\n",
+        "project",
+    )
+    write(
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n",
+        "project",
+    )
+    write(
+        "results/eval.json",
+        json.dumps(
+            {
+                "run": {"utc_time": "2026-01-01", "git_commit": "abc", "config": {}, "model": "m"},
+                "metrics": {"recall_at_5": 0.84},
+            }
+        ),
+        "project",
+    )
     for index in range(5):
         write(f"data/huge_{index}.bin", os.urandom(1024) * 1536, "over size limit")  # 1.5 MiB each
-    plan = [("python", 0.22), ("tests", 0.06), ("markdown", 0.2), ("json", 0.18), ("csv", 0.12), ("yaml", 0.07), ("binary", 0.15)]
+    plan = [
+        ("python", 0.22),
+        ("tests", 0.06),
+        ("markdown", 0.2),
+        ("json", 0.18),
+        ("csv", 0.12),
+        ("yaml", 0.07),
+        ("binary", 0.15),
+    ]
     remaining = total_files - sum(counts.values())
     quotas = {kind: int(share * remaining) for kind, share in plan}
     quotas["python"] += remaining - sum(quotas.values())
@@ -127,17 +156,32 @@ def build_tree(root: Path, total_files: int, seed: int = 3) -> dict[str, int]:
             continue
         write(f"src/pkg_{group}/module_{i}.py", PYTHON_MODULE.format(i=i, group=group), "python")
     for i in range(quotas["tests"]):
-        write(f"tests/unit_{i // 100}/test_module_{i}.py", TEST_MODULE.format(i=i + 1, group=(i + 1) // 50), "tests")
+        write(
+            f"tests/unit_{i // 100}/test_module_{i}.py",
+            TEST_MODULE.format(i=i + 1, group=(i + 1) // 50),
+            "tests",
+        )
     for i in range(quotas["markdown"]):
-        words = " ".join(rng.choice(["retrieval", "latency", "index", "chunk", "query", "model"]) for _ in range(250))
+        words = " ".join(
+            rng.choice(["retrieval", "latency", "index", "chunk", "query", "model"])
+            for _ in range(250)
+        )
         write(f"docs/section_{i // 200}/page_{i}.md", f"# Page {i}\n\n{words}\n", "markdown")
     for i in range(quotas["json"]):
-        write(f"data/json_{i // 500}/item_{i}.json", json.dumps({"id": i, "values": [rng.random() for _ in range(40)]}), "json")
+        write(
+            f"data/json_{i // 500}/item_{i}.json",
+            json.dumps({"id": i, "values": [rng.random() for _ in range(40)]}),
+            "json",
+        )
     for i in range(quotas["csv"]):
         rows = "\n".join(f"{j},{rng.random():.4f}" for j in range(40))
         write(f"data/csv_{i // 500}/table_{i}.csv", "id,value\n" + rows + "\n", "csv")
     for i in range(quotas["yaml"]):
-        write(f"configs/c_{i // 200}/config_{i}.yaml", f"name: c{i}\nvalues: [1, 2, 3]\nnested:\n  key: value\n", "yaml")
+        write(
+            f"configs/c_{i // 200}/config_{i}.yaml",
+            f"name: c{i}\nvalues: [1, 2, 3]\nnested:\n  key: value\n",
+            "yaml",
+        )
     for i in range(quotas["binary"]):
         write(f"assets/a_{i // 300}/image_{i}.png", os.urandom(2048), "binary")
     return counts
@@ -153,7 +197,11 @@ def time_in_process(root: Path, runs: int) -> dict[str, float]:
         started = time.perf_counter()
         run_checks(root, checks)
         samples.append(time.perf_counter() - started)
-    return {"cold_s": round(samples[0], 3), "median_s": round(statistics.median(samples[1:]), 3), "runs": runs}
+    return {
+        "cold_s": round(samples[0], 3),
+        "median_s": round(statistics.median(samples[1:]), 3),
+        "runs": runs,
+    }
 
 
 def time_command(command: list[str], runs: int) -> dict[str, float]:
@@ -162,7 +210,11 @@ def time_command(command: list[str], runs: int) -> dict[str, float]:
         started = time.perf_counter()
         subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         samples.append(time.perf_counter() - started)
-    return {"median_s": round(statistics.median(samples), 3), "min_s": round(min(samples), 3), "runs": runs}
+    return {
+        "median_s": round(statistics.median(samples), 3),
+        "min_s": round(min(samples), 3),
+        "runs": runs,
+    }
 
 
 _MEMORY_PROBE = """
@@ -180,7 +232,9 @@ print(json.dumps({"peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF)
 
 
 def measure_memory(root: Path) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(root)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(root)], capture_output=True, text=True, check=True
+    )
     result: dict[str, object] = json.loads(done.stdout)
     return result
 
@@ -213,7 +267,12 @@ def main() -> int:
             review = time_command([repo_review, str(root), "--format", "json"], args.runs)
         startup = time_command([scaffold, "--version"], args.runs)
     result = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+        },
         "tree": {"files": total, "by_kind": counts},
         "scaffold_check_in_process": in_process,
         "scaffold_check_cli": cli,
@@ -221,7 +280,9 @@ def main() -> int:
         "memory": memory,
         "memory_with_4_sparse_2gib_files": memory_with_huge,
         "repo_review_cli": review,
-        "ratio_cli_scaffold_over_repo_review": round(cli["median_s"] / review["median_s"], 2) if review else None,
+        "ratio_cli_scaffold_over_repo_review": round(cli["median_s"] / review["median_s"], 2)
+        if review
+        else None,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "check_speed.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -229,7 +290,8 @@ def main() -> int:
         "# scaffold check speed",
         "",
         f"Synthetic tree of {total} files ({', '.join(f'{v} {k}' for k, v in counts.items())}); "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPUs. Median of {args.runs} runs.",
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
+        f"(the machine is shared). Median of {args.runs} runs.",
         "",
         "| measurement | median s |",
         "|---|---:|",
@@ -239,8 +301,13 @@ def main() -> int:
     ]
     if review:
         lines.append(f"| repo-review + sp-repo-review, command line | {review['median_s']} |")
-        lines += ["", f"Ratio scaffold check / repo-review (command line): {result['ratio_cli_scaffold_over_repo_review']}."]
-        lines.append("repo-review reads a handful of configuration files; scaffold check indexes every file, parses all Python and scans all text for secrets.")
+        lines += [
+            "",
+            f"Ratio scaffold check / repo-review (command line): {result['ratio_cli_scaffold_over_repo_review']}.",
+        ]
+        lines.append(
+            "repo-review reads a handful of configuration files; scaffold check indexes every file, parses all Python and scans all text for secrets."
+        )
     lines += [
         "",
         f"Peak RSS {memory['peak_rss_mib']} MiB (Python allocations peak {memory['tracemalloc_peak_mib']} MiB); "
