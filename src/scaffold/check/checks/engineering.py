@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from scaffold.check.evidence.catalog import IMPORT_NAMES, NOT_IMPORTED_BY_DESIGN
+from scaffold.check.evidence.catalog import COMPANIONS, IMPORT_NAMES, NOT_IMPORTED_BY_DESIGN
 from scaffold.check.evidence.ci import CiConfig
 from scaffold.check.evidence.dependencies import Dependencies, Dependency, PyProject
 from scaffold.check.evidence.files import FileIndex
@@ -185,17 +185,21 @@ class EN4(EngineeringCheck):
             "Dockerfile", "Containerfile", "docker-compose.yml", "compose.yaml", "Procfile"
         ):
             commands += " " + (files.read_text(docker.path) or "")
-        unused = [
-            d
-            for d in runtime
-            if not NOT_IMPORTED_BY_DESIGN.match(d.name)
-            and not NOT_IMPORTED_BY_DESIGN.match(d.name.split("[", 1)[0])
-            and not any(c.lower() in imported for c in _import_candidates(d))
-            and not any(
-                re.search(rf"\b{re.escape(c)}\b", commands)
-                for c in _import_candidates(d) | {d.name}
+
+        def used_directly(dependency: Dependency) -> bool:
+            candidates = _import_candidates(dependency)
+            return (
+                bool(NOT_IMPORTED_BY_DESIGN.match(dependency.name))
+                or any(c.lower() in imported for c in candidates)
+                or any(
+                    re.search(rf"\b{re.escape(c)}\b", commands)
+                    for c in candidates | {dependency.name}
+                )
             )
-        ]
+
+        used = {d.name for d in runtime if used_directly(d)}
+        companions = {name for parent in used for name in COMPANIONS.get(parent, frozenset())}
+        unused = [d for d in runtime if d.name not in used and d.name not in companions]
         if unused:
             return failed(
                 f"declared but never imported or run: {', '.join(d.name for d in unused[:5])}",

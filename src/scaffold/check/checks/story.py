@@ -52,7 +52,8 @@ _FAILURE_HEADING = re.compile(
 _REPRODUCE_HEADING = re.compile(
     r"reproduc|quick ?start|getting started|usage|how to run|run it|setup|install", re.I
 )
-_MAKE_COMMAND = re.compile(r"\b(make|just)\s+((?:[\w.-]+\s*)+)")
+_MAKE_COMMAND = re.compile(r"(?:^|[\s;&|(])(?:make|just)\s+([^#;&|)]*)")
+_TARGET = re.compile(r"^[A-Za-z0-9_][\w.-]*$")
 _SCRIPT_COMMAND = re.compile(
     r"\b(?:python3?|bash|sh|uv run(?: python)?)\s+(?!-)([\w./-]+\.(?:py|sh))"
 )
@@ -93,6 +94,16 @@ def _paragraph_lines(readme: Markdown) -> list[tuple[int, str, str]]:
         joined = " ".join(text for _, text in paragraph)
         out.extend((number, text, joined) for number, text in paragraph)
     return out
+
+
+def _make_targets(arguments: str) -> list[str]:
+    """Targets named on a `make` command line: words before the first VAR=value or option."""
+    targets: list[str] = []
+    for word in arguments.split():
+        if "=" in word or word.startswith("-") or not _TARGET.match(word):
+            break
+        targets.append(word)
+    return targets
 
 
 def _no_readme() -> Verdict:
@@ -293,10 +304,8 @@ class ST6(StoryCheck):
         for section in sections:
             for block in section.code_blocks:
                 for offset, line in enumerate(block.lines, start=1):
-                    for _, targets in _MAKE_COMMAND.findall(line):
-                        for target in targets.split():
-                            if target.startswith("-") or "=" in target:
-                                continue
+                    for arguments in _MAKE_COMMAND.findall(line):
+                        for target in _make_targets(arguments):
                             named += 1
                             if tasks.get(target) is None:
                                 missing.append(f"make {target} (README.md:{block.line + offset})")

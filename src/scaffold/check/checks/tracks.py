@@ -21,21 +21,9 @@ _ANSWER_METRIC = re.compile(
     r"faithful|answer[_ -]?(relevan|correct|accuracy)|exact[_ -]?match|\bem\b|\bf1\b|rouge|bleu|chrf|judge|correctness|groundedness|citation",
     re.I,
 )
-_HYBRID_CODE = (
-    "bm25",
-    "BM25Okapi",
-    "to_tsvector",
-    "ts_rank",
-    "plainto_tsquery",
-    "websearch_to_tsquery",
-    "reciprocal_rank_fusion",
-    "rrf",
-    "hybrid_search",
-    "rerank",
-    "reranker",
-    "CrossEncoder",
-    "cross_encoder",
-    "Ranker",
+_HYBRID_NAME = re.compile(
+    r"bm25|rrf|reciprocal_rank|rerank|cross_?encoder|hybrid|tsvector|ts_rank|fulltext|full_text",
+    re.I,
 )
 _HYBRID_STRINGS = re.compile(r"to_tsvector|ts_rank|tsquery|bm25|rerank", re.I)
 _NO_HYBRID_REASON = re.compile(
@@ -193,9 +181,12 @@ class RAG3(TrackCheck):
     def check(self, python: PythonSources, readme: Markdown | None) -> Verdict:
         """Plain vector search with no comparison or reason."""
         for module in python.code:
-            use = module.uses_any(*_HYBRID_CODE)
-            if use is not None:
-                return passed(f"{use[0]} in {module.path}", Location(module.path, use[1]))
+            names = [
+                (line, name) for name, line in module.names.items() if _HYBRID_NAME.search(name)
+            ]
+            if names:
+                line, name = min(names)
+                return passed(f"{name} in {module.path}", Location(module.path, line))
             for line, text in module.string_constants:
                 if _HYBRID_STRINGS.search(text):
                     return passed(

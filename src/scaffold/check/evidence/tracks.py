@@ -10,6 +10,7 @@ from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
 
 GENERAL = "general"
+_README_MENTIONS = 5
 TRACK_NAMES = ("rag", "agent", "serving")
 
 _CODE_SIGNALS: dict[str, tuple[str, ...]] = {
@@ -93,11 +94,11 @@ def detect_tracks(
         mentions: list[int] = []
         if readme is not None:
             mentions = [number for number, _ in readme.find_lines(_README_SIGNALS[track])]
-            title = readme.sections[0].title if readme.sections else ""
-            if _README_SIGNALS[track].search(title):
-                mentions = [readme.sections[0].line, *mentions]
-        # A code signal alone, or a README that keeps returning to the subject, makes a track apply.
-        if len(mentions) >= 3:
+        # A code signal alone, a title about it, or a README that keeps returning to it.
+        title_mentions = bool(
+            readme and readme.sections and _README_SIGNALS[track].search(readme.sections[0].title)
+        )
+        if len(mentions) >= _README_MENTIONS or (title_mentions and len(mentions) >= 2):
             evidence.append(
                 f"README mentions it {len(mentions)} times (first {readme.path if readme else ''}:{mentions[0]})"
             )
