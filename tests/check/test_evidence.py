@@ -63,5 +63,7 @@ def test_shown_numbers_match_with_rounding_percent_and_units() -> None:
     millis = parse_shown_number("412 ms")
     assert millis is not None and millis.backed_by(0.4123)
     assert parse_shown_number("1,024").value == 1024  # type: ignore[union-attr]
+    thousands = parse_shown_number("12.5k")
+    assert thousands is not None and thousands.backed_by(12_480) and not thousands.backed_by(12_600)
     assert parse_shown_number("fast") is None
     assert parse_shown_number("v2 model") is None

@@ -123,7 +123,7 @@ def test_gitignore_and_makefile_parsers_never_raise(text: str, path: str) -> Non
 def test_number_parser_never_raises(text: str) -> None:
     number = parse_shown_number(text)
     if number is not None:
-        assert number.backed_by(number.value)
+        assert number.backed_by(number.magnitude)
     FUZZ_CASES["numbers"] += 1
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 _NUMBER = re.compile(
     r"^\s*[*_`~]*\s*(?P<sign>[-+\u2212])?\s*\$?\s*(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
-    r"\s*(?P<unit>%|ms|s|sec|x|\u00d7|k|m|tok/s|tokens/s|req/s|rps|qps|/s|gb|mb|gib|mib|usd)?\s*"
+    r"\s*(?P<unit>%|ms|s|sec|x|\u00d7|k|tok/s|tokens/s|req/s|rps|qps|/s|gb|mb|gib|mib|usd)?\s*"
     r"(?:±\s*\d+(?:\.\d+)?\s*%?)?\s*[*_`~]*\s*$",
     re.I,
 )
@@ -27,17 +27,15 @@ class ShownNumber:
         thousands suffix (12k) is expanded before comparing.
         """
         scales = [1.0, 100.0, 1000.0, 0.001, 0.01]
-        shown = self.value
-        if self.unit == "k":
-            shown *= 1000
-            decimals = max(0, self.decimals - 3)
-        elif self.unit == "m":
-            shown *= 1_000_000
-            decimals = max(0, self.decimals - 6)
-        else:
-            decimals = self.decimals
-        tolerance = 0.5 * 10 ** (-decimals) + 1e-9
+        shown = self.magnitude
+        step = 10 ** (-self.decimals) * (1000 if self.unit == "k" else 1)
+        tolerance = 0.5 * step + 1e-9
         return any(abs(stored * scale - shown) <= tolerance for scale in scales)
+
+    @property
+    def magnitude(self) -> float:
+        """The value with a thousands suffix expanded (12.5k is 12500)."""
+        return self.value * 1000 if self.unit == "k" else self.value
 
     def distance(self, stored: float) -> float:
         return min(
