@@ -199,3 +199,15 @@ def test_console_script_runs_out_of_process() -> None:
     )
     assert done.returncode == 1
     assert "below --fail-under 50" in done.stderr
+
+
+def test_config_exclude_leaves_paths_out_of_the_evidence(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.scaffold.check]\nexclude = ["examples/"]\n',
+            "examples/Dockerfile": "FROM python:3.11\nCOPY . .\nRUN pip install .\n",
+        },
+    )
+    _, out = invoke(str(tmp_path), "--format", "json", "--select", "PR2")
+    assert json.loads(out)["findings"][0]["status"] == "fail"

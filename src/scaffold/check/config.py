@@ -19,6 +19,8 @@ class CheckConfig:
     not_applicable: dict[str, str] = field(default_factory=dict)
     tracks: list[str] | None = None
     fail_under: float | None = None
+    exclude: list[str] = field(default_factory=list)
+    """Paths left out of the evidence, in .gitignore syntax (for vendored code or test fixtures)."""
 
     def is_selected(self, check_id: str) -> bool:
         chosen = not self.select or any(check_id.startswith(prefix) for prefix in self.select)
@@ -40,7 +42,7 @@ def config_from_table(table: Any) -> CheckConfig:
         return CheckConfig()
     if not isinstance(table, dict):
         raise ConfigError("[tool.scaffold.check] must be a table.")
-    known = {"select", "ignore", "not_applicable", "tracks", "fail_under"}
+    known = {"select", "ignore", "not_applicable", "tracks", "fail_under", "exclude"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(
@@ -71,6 +73,13 @@ def config_from_table(table: Any) -> CheckConfig:
                 f"[tool.scaffold.check] tracks: unknown track(s) {', '.join(bad)}; choose from {', '.join(TRACK_NAMES)}."
             )
         config.tracks = list(tracks)
+    if "exclude" in table:
+        exclude = table["exclude"]
+        if not isinstance(exclude, list) or not all(isinstance(p, str) for p in exclude):
+            raise ConfigError(
+                '[tool.scaffold.check] exclude must be a list of paths, e.g. exclude = ["vendor/"].'
+            )
+        config.exclude = list(exclude)
     if "fail_under" in table:
         value = table["fail_under"]
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:

@@ -97,7 +97,9 @@ def run_checks(
     notes: list[str] = []
     if config is None:
         config, notes = repository_config(root)
-    repository = Repository(root, size_limit=size_limit, tracks=config.tracks)
+    repository = Repository(
+        root, size_limit=size_limit, tracks=config.tracks, exclude=config.exclude
+    )
     tracks = repository.tracks.detected
     by_id: dict[str, Finding] = {}
     findings: list[Finding] = []

@@ -51,11 +51,17 @@ class Repository:
     )
 
     def __init__(
-        self, root: Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, tracks: list[str] | None = None
+        self,
+        root: Path,
+        *,
+        size_limit: int = DEFAULT_SIZE_LIMIT,
+        tracks: list[str] | None = None,
+        exclude: list[str] | None = None,
     ) -> None:
         self.root = root
         self._size_limit = size_limit
         self._forced_tracks = tracks
+        self._exclude = exclude or []
 
     def fact(self, name: str) -> object:
         if name not in self.FACTS:
@@ -64,7 +70,7 @@ class Repository:
 
     @cached_property
     def files(self) -> FileIndex:
-        return build_file_index(self.root, size_limit=self._size_limit)
+        return build_file_index(self.root, size_limit=self._size_limit, exclude=self._exclude)
 
     @cached_property
     def readme(self) -> Markdown | None:

@@ -208,13 +208,17 @@ class FileIndex:
 
 
 def build_file_index(
-    root: Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, file_limit: int = DEFAULT_FILE_LIMIT
+    root: Path,
+    *,
+    size_limit: int = DEFAULT_SIZE_LIMIT,
+    file_limit: int = DEFAULT_FILE_LIMIT,
+    exclude: list[str] | None = None,
 ) -> FileIndex:
     """Walk `root` once. Links are never followed (so loops and links leaving the repository
     cannot be reached); tool caches, virtual environments and paths in the root `.gitignore` are
     left out; files over `size_limit` are indexed but never read."""
     index = FileIndex(root=root, size_limit=size_limit)
-    rules = _root_ignore_rules(root, size_limit)
+    rules = _root_ignore_rules(root, size_limit) + parse_gitignore("\n".join(exclude or []))
     stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:
         directory, prefix = stack.pop()
