@@ -30,7 +30,29 @@ def checks_markdown(checks: list[type[Check]]) -> str:
                 f"| {check.id} | {check.title()}{track} | {check.weight:g} | {check.fix} |"
             )
         lines.append("")
+    lines += [CONFIGURATION]
     return "\n".join(lines).rstrip() + "\n"
+
+
+CONFIGURATION = """### Configuration
+
+In the checked repository's `pyproject.toml`:
+
+```toml
+[tool.scaffold.check]
+select = ["ST", "EV"]                 # only these ids or prefixes
+ignore = ["PF3"]                      # skip these
+not_applicable = { PR4 = "internal tool, no public demo" }   # a reason is required and shown
+tracks = ["rag"]                      # override track detection (rag, agent, serving)
+exclude = ["vendor/"]                 # paths left out of the evidence (.gitignore syntax)
+fail_under = 80                       # same as --fail-under
+```
+
+Third-party checks: a package declares an entry point in the `scaffold.checks` group whose object
+returns `Check` subclasses; each check names the facts it needs as `check()` parameters
+(`files`, `readme`, `pyproject`, `dependencies`, `python`, `results`, `eval_sets`, `tasks`, `ci`,
+`git_history`, `secrets`, `tracks`, `root`).
+"""
 
 
 def explain_check(check: type[Check]) -> str:

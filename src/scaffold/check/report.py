@@ -38,9 +38,13 @@ def skipped_summary(run: CheckRun) -> str:
     return ", ".join(f"{count} {reason}" for reason, count in sorted(run.skipped.items()))
 
 
-def tracks_summary(run: CheckRun) -> str:
+def tracks_summary(run: CheckRun, with_evidence: bool = False) -> str:
     if not run.tracks:
         return "general"
+    if with_evidence:
+        return "general, " + ", ".join(
+            f"{name} ({evidence[0]})" for name, evidence in run.tracks.items()
+        )
     return "general, " + ", ".join(run.tracks)
 
 
@@ -88,7 +92,7 @@ def render_text(run: CheckRun, console: Console) -> None:
     console.print(
         Group(
             summary,
-            Text(f"Tracks: {tracks_summary(run)}"),
+            Text(f"Tracks: {tracks_summary(run, with_evidence=True)}"),
             Text(
                 f"Files: {run.file_count} indexed; skipped: {skipped_summary(run)}; {run.seconds:.2f} s"
             ),

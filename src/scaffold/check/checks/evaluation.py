@@ -10,7 +10,7 @@ from scaffold.check.evidence.eval_sets import EvalSets
 from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
-from scaffold.check.evidence.results import ResultsData
+from scaffold.check.evidence.results import NumberAt, ResultsData
 from scaffold.check.evidence.tasks import Tasks
 from scaffold.check.model import (
     EVALUATION,
@@ -21,7 +21,7 @@ from scaffold.check.model import (
     partially_passed,
     passed,
 )
-from scaffold.check.numbers import parse_shown_number
+from scaffold.check.numbers import ShownNumber, parse_shown_number
 
 FULL_EVAL_SET = 150
 MINIMUM_EVAL_SET = 50
@@ -52,6 +52,21 @@ _GATE = re.compile(
     r"--?(fail[-_]under|threshold|min[-_]score|baseline)\b|\b(fail_under|min_score|threshold|regression)\b",
     re.I,
 )
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+|\d+", text.lower())) - {"value", "metrics", "at", "the", "of"}
+
+
+def _nearest(
+    number: ShownNumber, label: str, stored: list[tuple[str, NumberAt]]
+) -> tuple[str, NumberAt]:
+    """The stored value a reader would compare with: same-named key first, then closest value."""
+    wanted = _tokens(label)
+    return min(
+        stored,
+        key=lambda item: (-len(wanted & _tokens(item[1].key_path)), number.distance(item[1].value)),
+    )
 
 
 class EvaluationCheck(Check):
@@ -263,7 +278,7 @@ class EV6(EvaluationCheck):
             assert number is not None
             if any(number.backed_by(value.value) for _, value in stored):
                 continue
-            path, nearest = min(stored, key=lambda item: number.distance(item[1].value))
+            path, nearest = _nearest(number, label, stored)
             unbacked.append(
                 f"{label} = {text.strip()} at {readme.path}:{line}, nearest stored {nearest.value:g} ({path}: {nearest.key_path})"
             )
