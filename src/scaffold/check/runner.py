@@ -59,7 +59,7 @@ def repository_config(root: Path) -> tuple[CheckConfig, list[str]]:
                 "pyproject.toml is over the size limit; [tool.scaffold.check] was not read"
             ]
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, RecursionError, ValueError) as exc:
         return CheckConfig(), [
             f"pyproject.toml could not be read ({exc}); [tool.scaffold.check] was ignored"
         ]

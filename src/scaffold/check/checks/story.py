@@ -25,7 +25,7 @@ _SOURCE = re.compile(
     re.I,
 )
 _NAMED = re.compile(
-    r"`[^`]+`|\[[^\]]+\]\([^)]+\)|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+|\b[A-Z]{2,}[\w-]*|[a-z,:;]\s+[A-Z][\w-]+"
+    r"`[^`]{1,300}`|\[[^\]]{1,300}\]\([^)]{1,500}\)|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+|\b[A-Z]{2,}[\w-]*|[a-z,:;]\s+[A-Z][\w-]+"
 )
 _PROBLEM_HEADING = re.compile(
     r"problem|motivation|overview|about|why|what (it|this) (does|is)|use case|dataset|data\b|corpus",
@@ -38,8 +38,8 @@ _DECISIONS_HEADING = re.compile(
     r"decision|trade-?offs?|design choices|choices|alternatives|why not|design notes", re.I
 )
 _COMPARISON = re.compile(
-    r"\b(\w[\w .+/-]*?)\s+over\s+[\w`]|\binstead of\b|\brather than\b|\bvs\.?\s|\bversus\b|"
-    r"\bcompared (to|with)\b|\btrade-?off\b|\bover .{1,80}\bbecause\b",
+    r"\bover\b.{1,160}\bbecause\b|\bchose\b.{1,80}\bover\b|\binstead of\b|\brather than\b|"
+    r"\bvs\.?\s|\bversus\b|\bcompared (to|with)\b|\btrade-?off\b|\bover [\w`*]+[^.]{0,80}\b(since|as it|so that)\b",
     re.I,
 )
 _RESULTS_HEADING = re.compile(
@@ -81,18 +81,19 @@ def _introduction(readme: Markdown) -> Section | None:
     return intro if intro.word_count() >= 25 else None
 
 
-def _paragraph_lines(readme: Markdown) -> list[tuple[int, str, str]]:
-    """Each prose line with the whole paragraph it belongs to."""
+def _paragraph_lines(readme: Markdown) -> list[tuple[int, str, bool]]:
+    """Each prose line, and whether its paragraph names or links a source."""
     paragraphs: list[list[tuple[int, str]]] = []
     for number, text in readme.prose:
         if paragraphs and paragraphs[-1][-1][0] == number - 1:
             paragraphs[-1].append((number, text))
         else:
             paragraphs.append([(number, text)])
-    out: list[tuple[int, str, str]] = []
+    out: list[tuple[int, str, bool]] = []
     for paragraph in paragraphs:
         joined = " ".join(text for _, text in paragraph)
-        out.extend((number, text, joined) for number, text in paragraph)
+        sourced = bool(_SOURCE.search(joined) or _NAMED.search(joined))
+        out.extend((number, text, sourced) for number, text in paragraph)
     return out
 
 
@@ -127,8 +128,8 @@ class ST1(StoryCheck):
             problems = [introduction]
         sized = [
             (number, text)
-            for number, text, paragraph in _paragraph_lines(readme)
-            if _SIZE.search(text) and (_SOURCE.search(paragraph) or _NAMED.search(paragraph))
+            for number, text, sourced in _paragraph_lines(readme)
+            if sourced and _SIZE.search(text)
         ]
         sized += [
             (cell.line, cell.text)

@@ -14,6 +14,7 @@ from scaffold.check.model import Location
 _SCRIPT_CALL = re.compile(
     r"(?:\b(?:bash|sh|python3?|uv run|source)\s+|(?:^|\s)\./)([\w./-]+\.(?:sh|py)|\.ci/[\w.-]+|[\w./-]*ci[\w./-]*)"
 )
+_MAX_LINE = 2000
 _MAKE_CALL = re.compile(r"\b(?:make|just)\s+((?:[\w.-]+\s*)+)")
 
 
@@ -61,7 +62,7 @@ def collect_ci(files: FileIndex, tasks: Tasks) -> CiConfig:
         if indexed.path.lower().endswith((".yml", ".yaml")):
             try:
                 yaml.safe_load(text)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, RecursionError, ValueError):
                 config.malformed.append(indexed.path)
                 files.skip("malformed YAML", indexed.path)
                 continue
@@ -75,7 +76,8 @@ def collect_ci(files: FileIndex, tasks: Tasks) -> CiConfig:
         text = files.read_text(path)
         if text is None:
             continue
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, full_line in enumerate(text.splitlines(), start=1):
+            line = full_line[:_MAX_LINE]
             config.lines.append((Location(path, number), line))
             for script in _SCRIPT_CALL.findall(line):
                 candidate = script.lstrip("./") if script.startswith("./") else script

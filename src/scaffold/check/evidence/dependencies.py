@@ -75,7 +75,7 @@ def load_pyproject(files: FileIndex) -> PyProject | None:
         return None
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
         files.skip("malformed TOML", f"pyproject.toml ({exc})")
         return None
     return PyProject("pyproject.toml", data, text)

@@ -56,7 +56,7 @@ def _records(path: str, text: str) -> list[Any]:
             if line.strip():
                 try:
                     records.append(json.loads(line))
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
         return records
     if path.endswith((".csv", ".tsv")):
@@ -80,7 +80,13 @@ def _records(path: str, text: str) -> list[Any]:
 
 def measure_eval_set(path: str, text: str) -> EvalSet:
     records = _records(path, text)
-    distinct = {json.dumps(r, sort_keys=True, default=str) for r in records if r}
+    distinct: set[str] = set()
+    for record in records:
+        if record:
+            try:
+                distinct.add(json.dumps(record, sort_keys=True, default=str))
+            except (ValueError, RecursionError, TypeError):
+                distinct.add(repr(id(record)))
     found = EvalSet(path, len(distinct))
     for record in records:
         if isinstance(record, dict):

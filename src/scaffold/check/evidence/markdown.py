@@ -6,9 +6,12 @@ import re
 from dataclasses import dataclass, field
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_MAX_LINE = 4000
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([\w+-]*)")
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_LINK = re.compile(
+    r"(!?)\[([^\]\n]{0,500})\]\(\s*<?([^)\s>]{1,2000})>?(?:\s+\"[^\"]{0,500}\")?\s*\)"
+)
 _BARE_URL = re.compile(r"(?<![(<\"'])\bhttps?://[^\s)<>\]\"']+")
 _HTML_COMMENT = re.compile(r"<!--.*?-->")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+-]*")
@@ -139,7 +142,8 @@ def parse_markdown(path: str, text: str) -> Markdown:
 
     while index < len(lines):
         number = index + 1
-        line = lines[index]
+        # Pathological lines (minified HTML, generated blobs) are cut so every pattern stays linear.
+        line = lines[index][:_MAX_LINE]
         if fence is not None and fence_block is not None:
             if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
                 block = CodeBlock(fence_block[0], fence_block[1], tuple(fence_block[2]))
@@ -178,7 +182,7 @@ def parse_markdown(path: str, text: str) -> Markdown:
         if (
             "|" in visible
             and index + 1 < len(lines)
-            and _TABLE_DELIMITER.match(lines[index + 1])
+            and _TABLE_DELIMITER.match(lines[index + 1][:_MAX_LINE])
             and "-" in lines[index + 1]
         ):
             header = tuple(text for text, _ in _split_row(visible))
@@ -186,17 +190,20 @@ def parse_markdown(path: str, text: str) -> Markdown:
             index += 2
             while index < len(lines) and "|" in lines[index] and lines[index].strip():
                 row_line = index + 1
-                rows.append(tuple(Cell(t, row_line, c) for t, c in _split_row(lines[index])))
+                rows.append(
+                    tuple(Cell(t, row_line, c) for t, c in _split_row(lines[index][:_MAX_LINE]))
+                )
                 index += 1
             table = Table(number, header, tuple(rows))
             doc.tables.append(table)
             attach("table", table)
             continue
-        for match in _LINK.finditer(visible):
+        for match in _LINK.finditer(visible) if "](" in visible else ():
             link = Link(number, match.group(2), match.group(3), match.group(1) == "!")
             doc.links.append(link)
             attach("link", link)
-        for match in _BARE_URL.finditer(_LINK.sub(" ", visible)):
+        bare = _LINK.sub(" ", visible) if "](" in visible else visible
+        for match in _BARE_URL.finditer(bare) if "http" in visible else ():
             link = Link(number, "", match.group(0).rstrip(".,;"), False)
             doc.links.append(link)
             attach("link", link)

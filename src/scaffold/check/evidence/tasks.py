@@ -47,9 +47,13 @@ class Tasks:
         return commands
 
 
+_MAX_LINE = 2000
+
+
 def _parse_makefile(path: str, text: str, tasks: Tasks) -> None:
     current: Task | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, full_line in enumerate(text.splitlines(), start=1):
+        line = full_line[:_MAX_LINE]
         if line.startswith("\t"):
             if current is not None and line.strip():
                 current.commands.append((Location(path, number), line.strip()))
@@ -74,7 +78,8 @@ def _parse_makefile(path: str, text: str, tasks: Tasks) -> None:
 
 def _parse_justfile(path: str, text: str, tasks: Tasks) -> None:
     current: Task | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, full_line in enumerate(text.splitlines(), start=1):
+        line = full_line[:_MAX_LINE]
         if line.startswith((" ", "\t")):
             if current is not None and line.strip():
                 current.commands.append((Location(path, number), line.strip()))
