@@ -147,3 +147,29 @@ def test_history_of_a_parent_repository_is_never_used(tmp_path: Path) -> None:
     en6 = finding(score_tree(parent / "sub"), "EN6")
     assert en6.status is Status.FAIL
     assert "not a git repository" in en6.verdict.detail
+
+
+def test_a_clone_with_one_own_commit_on_top_reads_as_a_fork(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "r", {"a.txt": "0"})
+    _git(root, "init", "-q", date="2026-01-01T10:00:00")
+    _git(root, "add", ".", date="2026-01-01T10:00:00")
+    for day in range(1, 21):
+        (root / "a.txt").write_text(str(day))
+        _git(root, "commit", "-qam", f"upstream {day}", date=f"2026-02-{day:02d}T10:00:00")
+    env_user = ["-c", "user.name=Me", "-c", "user.email=me@example.com"]
+    (root / "a.txt").write_text("mine")
+    subprocess.run(
+        ["git", *env_user, "commit", "-qam", "my change", "--author", "Me <me@example.com>"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(root),
+            "GIT_COMMITTER_NAME": "Me",
+            "GIT_COMMITTER_EMAIL": "me@example.com",
+        },
+    )
+    en6 = finding(score_tree(root), "EN6")
+    assert en6.status is Status.FAIL
+    assert "fork" in en6.verdict.detail
