@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from scaffold import __version__
@@ -21,6 +22,16 @@ def _anchor(run: CheckRun, evidence: tuple[Location, ...]) -> Location:
         if (run.root / name).is_file():
             return Location(name, 1)
     return Location("README.md", 1)
+
+
+def _uri(run: CheckRun, path: str) -> str:
+    """Paths relative to the working directory when the checked folder lies inside it, so code
+    scanning places results correctly when a subfolder of the repository was checked."""
+    try:
+        prefix = run.root.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+    return (prefix / path).as_posix() if str(prefix) != "." else path
 
 
 def render_sarif(run: CheckRun, checks: list[type[Check]]) -> str:
@@ -64,7 +75,10 @@ def render_sarif(run: CheckRun, checks: list[type[Check]]) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": anchor.path, "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": {
+                                "uri": _uri(run, anchor.path),
+                                "uriBaseId": "%SRCROOT%",
+                            },
                             "region": region,
                         }
                     }
