@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 STORY = "story"
@@ -114,7 +114,6 @@ class Finding:
     fix: str
     track: str | None
     verdict: Verdict
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def status(self) -> Status:

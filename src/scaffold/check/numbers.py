@@ -11,7 +11,6 @@ _NUMBER = re.compile(
     r"(?:±\s*\d+(?:\.\d+)?\s*%?)?\s*[*_`~]*\s*$",
     re.I,
 )
-_ANY_NUMBER = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,3 @@ def parse_shown_number(text: str) -> ShownNumber | None:
     if match.group("sign") in {"-", "\u2212"}:
         value = -value
     return ShownNumber(value, len(fraction), (match.group("unit") or "").lower())
-
-
-def has_digit(text: str) -> bool:
-    return bool(_ANY_NUMBER.search(text))

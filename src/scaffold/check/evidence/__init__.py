@@ -118,4 +118,4 @@ class Repository:
 
     @cached_property
     def tracks(self) -> TrackDetection:
-        return detect_tracks(self.dependencies, self.python, self.readme, self._forced_tracks)
+        return detect_tracks(self.python, self.readme, self._forced_tracks)

@@ -158,11 +158,6 @@ class FileIndex:
         wanted = {s.lower() for s in suffixes}
         return [f for f in self.files.values() if f.suffix in wanted]
 
-    def under(self, *directories: str) -> list[IndexedFile]:
-        """Files anywhere below a directory with one of these names (at any depth)."""
-        wanted = {d.lower() for d in directories}
-        return [f for f in self.files.values() if any(p.lower() in wanted for p in f.parts[:-1])]
-
     def readable(self, indexed: IndexedFile) -> bool:
         return indexed.size <= self.size_limit
 

@@ -1,11 +1,13 @@
-"""Which project tracks apply (rag, agent, serving), from dependencies, imports and the README."""
+"""Which project tracks apply (rag, agent, serving), from imports in the code and the README.
+
+A library that is declared as a dependency but never imported does not make a track apply.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from scaffold.check.evidence.dependencies import Dependencies
 from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
 
@@ -65,12 +67,8 @@ class TrackDetection:
     """Track name to the evidence that made it apply; `general` always applies."""
     forced: bool = False
 
-    def names(self) -> list[str]:
-        return [GENERAL, *self.detected]
-
 
 def detect_tracks(
-    dependencies: Dependencies,
     python: PythonSources,
     readme: Markdown | None,
     forced: list[str] | None = None,
