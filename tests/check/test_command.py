@@ -161,6 +161,8 @@ def test_bad_files_are_skipped_and_counted(tmp_path: Path) -> None:
     (repo / "escape").symlink_to(outside, target_is_directory=True)
     (repo / "dangling").symlink_to(tmp_path / "missing")
     os.mkfifo(repo / "pipe")
+    with open(repo / "enormous.py", "wb") as handle:
+        handle.truncate(3 * 2**30)  # sparse: claims 3 GiB, must never be read
     locked = repo / "locked.py"
     locked.write_text("x = 1\n")
     locked.chmod(0)
@@ -170,7 +172,7 @@ def test_bad_files_are_skipped_and_counted(tmp_path: Path) -> None:
     assert skipped["symlink (not followed)"] == 3
     assert skipped["not UTF-8"] == 1
     assert skipped["binary"] == 1
-    assert skipped["over 1024 KiB"] == 1
+    assert skipped["over 1024 KiB"] == 2
     assert skipped["malformed JSON/CSV"] == 1  # results/broken.json; the deep JSONL holds no case
     assert skipped["Python syntax error"] == 1
     assert skipped["malformed YAML"] >= 1
