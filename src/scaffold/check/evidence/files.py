@@ -125,9 +125,14 @@ class FileIndex:
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)
     _text_cache: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _counted: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _cached_bytes: int = field(default=0, repr=False)
 
     def skip(self, reason: str, path: str) -> None:
+        """Count `path` as skipped for `reason` (once per file and reason)."""
+        if (reason, path) in self._counted:
+            return
+        self._counted.add((reason, path))
         self.skipped[reason] += 1
         examples = self.skipped_examples.setdefault(reason, [])
         if len(examples) < 3:
@@ -176,18 +181,29 @@ class FileIndex:
             self._cached_bytes += size
         return text
 
-    def _read_uncached(self, path: str) -> str | None:
+    def read_bytes(self, path: str) -> bytes | None:
+        """The raw content of an indexed file within the size limit that is not binary, else None."""
         indexed = self.files.get(path)
         if indexed is None or indexed.size > self.size_limit:
             return None
         try:
-            with open(self.root / path, "rb") as handle:
+            with open(os.path.join(self.root, path), "rb") as handle:
                 data = handle.read(self.size_limit + 1)
         except OSError:
             self.skip("unreadable", path)
             return None
         if b"\x00" in data[:8192]:
             self.skip("binary", path)
+            return None
+        return data
+
+    def cached_text(self, path: str) -> str | None:
+        """The text if an earlier read left it in the cache; never reads the disk."""
+        return self._text_cache.get(path)
+
+    def _read_uncached(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        if data is None:
             return None
         try:
             return data.decode("utf-8-sig")

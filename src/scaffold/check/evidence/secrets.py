@@ -21,7 +21,7 @@ _KEY_PATTERNS: dict[str, str] = {
 _ANY_KEY = re.compile("|".join(f"(?P<k{i}>{p})" for i, p in enumerate(_KEY_PATTERNS.values())))
 _KEY_NAMES = list(_KEY_PATTERNS)
 # Every key pattern starts with one of these literals; a substring test is far cheaper than the regex.
-_KEY_PREFIXES = (
+_KEY_PREFIXES_TEXT = (
     "sk-",
     "AKIA",
     "ASIA",
@@ -36,6 +36,7 @@ _KEY_PREFIXES = (
     "xox",
     "-----BEGIN",
 )
+_KEY_PREFIXES = tuple(prefix.encode() for prefix in _KEY_PREFIXES_TEXT)
 _ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 ENV_EXAMPLES = (
     ".env.example",
@@ -72,20 +73,26 @@ def scan_for_secrets(files: FileIndex) -> SecretScan:
             and name.split(".")[-1] in {"example", "sample", "template", "dist"}
         ):
             scan.env_examples.append(indexed.path)
-        text = files.read_text(indexed.path)
-        if text is None:
-            continue
-        scan.scanned_files += 1
-        if name == ".env" or (name.startswith(".env.") and indexed.path not in scan.env_examples):
-            for number, line in enumerate(text.splitlines(), start=1):
-                match = _ENV_ASSIGNMENT.match(line)
-                if match and match.group(2).strip().strip("'\""):
-                    scan.env_files_with_values.append(
-                        (Location(indexed.path, number), match.group(1))
-                    )
-                    break
-        if not any(prefix in text for prefix in _KEY_PREFIXES):
-            continue
+        is_env_file = name == ".env" or (
+            name.startswith(".env.") and indexed.path not in scan.env_examples
+        )
+        if is_env_file:
+            _record_env_values(scan, indexed.path, files.read_text(indexed.path))
+        # Most files hold no key prefix at all; test the raw bytes and decode only the rest.
+        cached = files.cached_text(indexed.path)
+        if cached is not None:
+            scan.scanned_files += 1
+            if not any(prefix in cached for prefix in _KEY_PREFIXES_TEXT):
+                continue
+            text = cached
+        else:
+            data = files.read_bytes(indexed.path)
+            if data is None:
+                continue
+            scan.scanned_files += 1
+            if not any(prefix in data for prefix in _KEY_PREFIXES):
+                continue
+            text = data.decode("utf-8", errors="replace")
         for found in _ANY_KEY.finditer(text):
             group = next(i for i, value in enumerate(found.groups()) if value is not None)
             line_number = text.count("\n", 0, found.start()) + 1
@@ -93,3 +100,11 @@ def scan_for_secrets(files: FileIndex) -> SecretScan:
             if len(scan.hits) > 100:
                 return scan
     return scan
+
+
+def _record_env_values(scan: SecretScan, path: str, text: str | None) -> None:
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        match = _ENV_ASSIGNMENT.match(line)
+        if match and match.group(2).strip().strip("'\""):
+            scan.env_files_with_values.append((Location(path, number), match.group(1)))
+            return
