@@ -277,6 +277,17 @@ def main() -> int:
         if repo_review:
             review = time_command([repo_review, str(root), "--format", "json"], args.runs)
         startup = time_command([scaffold, "--version"], args.runs)
+    fixtures = []
+    for tree in sorted((HERE.parent / "evals" / "check" / "fixtures").iterdir()):
+        if not tree.is_dir():
+            continue
+        row: dict[str, object] = {
+            "tree": tree.name,
+            "scaffold_check": time_command([scaffold, "check", str(tree), "--format", "json"], 3),
+        }
+        if repo_review:
+            row["repo_review"] = time_command([repo_review, str(tree), "--format", "json"], 3)
+        fixtures.append(row)
     result = {
         "machine": {
             "python": platform.python_version(),
@@ -291,6 +302,7 @@ def main() -> int:
         "memory": memory,
         "memory_with_4_sparse_2gib_files": memory_with_huge,
         "repo_review_cli": review,
+        "calibration_trees": fixtures,
         "ratio_cli_scaffold_over_repo_review": round(cli["median_s"] / review["median_s"], 2)
         if review
         else None,
@@ -321,6 +333,17 @@ def main() -> int:
         lines.append(
             "repo-review reads a handful of configuration files; scaffold check indexes every file, parses all Python and scans all text for secrets."
         )
+    if fixtures and repo_review:
+        lines += [
+            "",
+            "Calibration trees (median of 3 command-line runs, seconds):",
+            "",
+            "| tree | scaffold check | repo-review |",
+            "|---|---:|---:|",
+        ]
+        for row in fixtures:
+            ours, theirs = row["scaffold_check"], row["repo_review"]
+            lines.append(f"| {row['tree']} | {ours['median_s']} | {theirs['median_s']} |")  # type: ignore[index]
     lines += [
         "",
         f"Peak RSS {memory['peak_rss_mib']} MiB (Python allocations peak {memory['tracemalloc_peak_mib']} MiB); "

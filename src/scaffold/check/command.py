@@ -97,6 +97,8 @@ def check(
         run = run_checks(root, checks, config)
     except CheckTargetError as exc:
         raise _error(str(exc), 2) from None
+    except KeyboardInterrupt:
+        raise _error("interrupted.", 130) from None
     run.notes[:0] = notes
     if output_format == "text":
         from scaffold.check.report import render_text
