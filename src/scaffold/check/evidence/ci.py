@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import yaml
-
 from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.tasks import Tasks
 from scaffold.check.model import Location
@@ -50,6 +48,8 @@ def _is_ci_file(path: str) -> bool:
 
 
 def collect_ci(files: FileIndex, tasks: Tasks) -> CiConfig:
+    import yaml  # only needed when CI files exist; keeps `scaffold` start-up quick
+
     config = CiConfig()
     followed: set[str] = set()
     queue: list[str] = []

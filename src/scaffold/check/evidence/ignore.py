@@ -43,7 +43,7 @@ def _glob_to_regex(glob: str) -> str:
             if end == -1:
                 out.append(re.escape(char))
             else:
-                body = glob[i + 1 : end].replace("\\", "\\\\")
+                body = glob[i + 1 : end].replace("\\", "\\\\").replace("[", "\\[")
                 if body.startswith("!"):
                     body = "^" + body[1:]
                 out.append(f"[{body}]")

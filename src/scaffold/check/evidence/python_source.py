@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import ast
-import multiprocessing
 import os
 import re
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -239,11 +237,7 @@ def collect_python_sources(files: FileIndex) -> PythonSources:
     """Parse every Python file once; large repositories are parsed on all CPUs in worker processes."""
     candidates = [f for f in files.with_suffix(".py") if files.readable(f)]
     workers = min(os.cpu_count() or 1, 4)
-    if (
-        len(candidates) >= _PARALLEL_FROM
-        and workers > 1
-        and "fork" in multiprocessing.get_all_start_methods()
-    ):
+    if len(candidates) >= _PARALLEL_FROM and workers > 1 and _can_fork():
         parsed = _parse_in_workers(files, candidates, workers)
     else:
         parsed = [(f.path, parse_python(f.path, text), None) for f, text in files.texts(candidates)]
@@ -259,9 +253,18 @@ def collect_python_sources(files: FileIndex) -> PythonSources:
     return PythonSources(modules)
 
 
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _parse_in_workers(
     files: FileIndex, candidates: list[IndexedFile], workers: int
 ) -> list[tuple[str, PythonModule | None, str | None]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     root = str(files.root)
     paths = [f.path for f in candidates]
     context = multiprocessing.get_context("fork")
