@@ -10,7 +10,7 @@ from scaffold.check.numbers import parse_shown_number
 from tests.check.conftest import write_tree
 
 
-def test_parallel_and_serial_parsing_agree(tmp_path: Path) -> None:
+def test_collected_sources_match_single_file_parsing(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {
         f"pkg/m{i}.py": f"import os\nfrom json import loads as l{i}\n\ndef f{i}():\n    return os.getenv('X{i}')\n"
         for i in range(320)
@@ -19,10 +19,10 @@ def test_parallel_and_serial_parsing_agree(tmp_path: Path) -> None:
     files["pkg/broken.py"] = "def (:\n"
     write_tree(tmp_path, files)
     index = build_file_index(tmp_path)
-    parallel = collect_python_sources(index)
+    collected = collect_python_sources(index)
     serial = {path: parse_python(path, (tmp_path / path).read_text()) for path in files}
-    assert len(parallel.modules) == len(files)
-    for module in parallel.modules:
+    assert len(collected.modules) == len(files)
+    for module in collected.modules:
         expected = serial[module.path]
         assert module.imports == expected.imports
         assert module.names == expected.names

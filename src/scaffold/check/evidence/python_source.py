@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import ast
-import os
 import re
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from scaffold.check.evidence.files import FileIndex, IndexedFile
+from scaffold.check.evidence.files import FileIndex
 
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$")
 _HTTP_VERBS = frozenset(
@@ -215,67 +213,16 @@ class PythonSources:
         return roots
 
 
-_PARALLEL_FROM = 300
-
-
-def _parse_file(root: str, path: str, size_limit: int) -> tuple[PythonModule | None, str | None]:
-    """Read and parse one file in a worker process; returns the module or the reason it was skipped."""
-    index = FileIndex(root=Path(root), size_limit=size_limit)
-    try:
-        size = os.stat(os.path.join(root, path), follow_symlinks=False).st_size
-    except OSError:
-        return None, "unreadable"
-    index.files[path] = IndexedFile(path, size)
-    text = index.read_text(path)
-    if text is None:
-        reason = next(iter(index.skipped), None)
-        return None, reason
-    return parse_python(path, text), None
-
-
 def collect_python_sources(files: FileIndex) -> PythonSources:
-    """Parse every Python file once; large repositories are parsed on all CPUs in worker processes."""
-    candidates = [f for f in files.with_suffix(".py") if files.readable(f)]
-    workers = min(os.cpu_count() or 1, 4)
-    if len(candidates) >= _PARALLEL_FROM and workers > 1 and _can_fork():
-        parsed = _parse_in_workers(files, candidates, workers)
-    else:
-        parsed = [(f.path, parse_python(f.path, text), None) for f, text in files.texts(candidates)]
+    """Parse every readable Python file once.
+
+    Parsing runs in this process on purpose: on a shared two-core machine, worker processes were
+    measured slower than a single parser (fork and transfer costs exceed the parallel gain).
+    """
     modules: list[PythonModule] = []
-    for path, module, skipped in parsed:
-        if skipped:
-            files.skip(skipped, path)
-        if module is None:
-            continue
+    for indexed, text in files.texts(files.with_suffix(".py")):
+        module = parse_python(indexed.path, text)
         if module.syntax_error:
-            files.skip("Python syntax error", path)
+            files.skip("Python syntax error", indexed.path)
         modules.append(module)
     return PythonSources(modules)
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def _parse_in_workers(
-    files: FileIndex, candidates: list[IndexedFile], workers: int
-) -> list[tuple[str, PythonModule | None, str | None]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    root = str(files.root)
-    paths = [f.path for f in candidates]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results = pool.map(
-            _parse_file,
-            [root] * len(paths),
-            paths,
-            [files.size_limit] * len(paths),
-            chunksize=max(1, len(paths) // (workers * 4)),
-        )
-        return [
-            (path, module, skipped) for path, (module, skipped) in zip(paths, results, strict=True)
-        ]
