@@ -2,6 +2,8 @@
 
 Each fixture under evals/check/fixtures/ is a small repository with an expected score band, the
 tracks that must be detected, and the checks that must fail, pass, or pass with partial credit.
+A fixture with `base: NAME` holds only what differs from that fixture (plus `remove: [...]`), so
+each variant shows exactly the one defect it is about; it is assembled in a temporary folder.
 Writes results.json and results.md next to this file; exits 1 when any expectation is missed.
 
     python evals/check/run.py
@@ -10,7 +12,11 @@ Writes results.json and results.md next to this file; exits 1 when any expectati
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +32,38 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 
 
+def expectation(directory: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(
+        (directory / "expected.yaml").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+@contextmanager
+def materialized(directory: Path) -> Iterator[Path]:
+    """The fixture's repository tree: the folder itself, or its base with this folder laid over it."""
+    expected = expectation(directory)
+    if "base" not in expected:
+        yield directory
+        return
+    ignore = shutil.ignore_patterns("expected.yaml")
+    with tempfile.TemporaryDirectory(prefix=f"{directory.name}-") as scratch:
+        tree = Path(scratch) / directory.name
+        shutil.copytree(FIXTURES / expected["base"], tree, ignore=ignore)
+        for removed in expected.get("remove", []):
+            target = tree / removed
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink()
+        shutil.copytree(directory, tree, ignore=ignore, dirs_exist_ok=True)
+        yield tree
+
+
 def evaluate_fixture(directory: Path) -> dict[str, Any]:
-    expected = yaml.safe_load((directory / "expected.yaml").read_text(encoding="utf-8"))
-    run = run_checks(directory, load_checks(include_plugins=False))
+    expected = expectation(directory)
+    with materialized(directory) as tree:
+        run = run_checks(tree, load_checks(include_plugins=False))
     status = {f.check_id: f for f in run.findings}
     failing = sorted(i for i, f in status.items() if f.status is Status.FAIL)
     problems: list[str] = []
