@@ -27,7 +27,8 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
-            path.write_text(content, encoding="utf-8")
+            # surrogatepass keeps generated text that is not valid UTF-8 as such on disk
+            path.write_bytes(content.encode("utf-8", errors="surrogatepass"))
     return root
 
 

@@ -4,6 +4,7 @@ Counts of generated inputs are reported at the end of the run (set SCAFFOLD_FUZZ
 to also write them as JSON).
 """
 
+import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +18,7 @@ from scaffold.check.evidence.python_source import parse_python
 from scaffold.check.evidence.results import parse_results_file
 from scaffold.check.evidence.tasks import Tasks, _parse_makefile
 from scaffold.check.numbers import parse_shown_number
-from tests.check.conftest import FUZZ_CASES, score_tree
+from tests.check.conftest import FUZZ_CASES, score_tree, write_tree
 
 EXAMPLES = 300
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -159,18 +160,8 @@ def test_config_is_accepted_or_rejected_with_a_message(table: object) -> None:
     )
 )
 def test_whole_repositories_of_garbage_score_without_raising(files: dict[str, str | bytes]) -> None:
-    import tempfile
-
     with tempfile.TemporaryDirectory() as directory:
-        root = Path(directory)
-        for name, content in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8", errors="surrogateescape")
-        run = score_tree(root)
+        run = score_tree(write_tree(Path(directory), files))
         assert 0 <= run.score.total <= 100
         assert not [f for f in run.findings if "crashed" in f.verdict.detail]
     FUZZ_CASES["whole repository"] += 1
