@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,8 +27,19 @@ def make(project: Path, target: str, timeout: int = 1800) -> str:
 
 
 @pytest.fixture(scope="module")
-def rag_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("e2e") / "demo"
+def workspace() -> Iterator[Path]:
+    """A directory outside pytest's own temp root: the generated projects run pytest themselves, and
+    pytest resets its temp root to mode 0700, which the embedded Postgres (running as an
+    unprivileged user when started by root) could then no longer traverse to reach .venv."""
+    root = Path(tempfile.mkdtemp(prefix="scaffold-e2e-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def rag_project(workspace: Path) -> Path:
+    dest = workspace / "demo"
     result = run_scaffold("new", "rag-qa", str(dest), "--defaults")
     assert result.returncode == 0, result.stderr
     make(dest, "setup")
@@ -70,3 +84,13 @@ def test_rag_qa_answers_with_the_real_local_model(rag_project: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "1 passed" in result.stdout
+
+
+def test_rag_qa_scores_at_least_95_with_scaffold_check(rag_project: Path) -> None:
+    make(rag_project, "ablate")
+    make(rag_project, "demo")
+    assert (rag_project / "results/ablation.png").stat().st_size > 10_000
+    result = run_scaffold("check", str(rag_project), "--format", "json")
+    report = json.loads(result.stdout)
+    failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
+    assert report["score"]["total"] >= 95, failing

@@ -55,19 +55,11 @@ def repository_config(root: Path) -> tuple[CheckConfig, list[str]]:
         return CheckConfig(), []
     try:
         if path.stat().st_size > DEFAULT_SIZE_LIMIT:
-            return CheckConfig(), [
-                "pyproject.toml is over the size limit; [tool.scaffold.check] was not read"
-            ]
+            return CheckConfig(), ["pyproject.toml is over the size limit; [tool.scaffold.check] was not read"]
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, RecursionError, ValueError) as exc:
-        return CheckConfig(), [
-            f"pyproject.toml could not be read ({exc}); [tool.scaffold.check] was ignored"
-        ]
-    table = (
-        data.get("tool", {}).get("scaffold", {}).get("check")
-        if isinstance(data.get("tool"), dict)
-        else None
-    )
+        return CheckConfig(), [f"pyproject.toml could not be read ({exc}); [tool.scaffold.check] was ignored"]
+    table = data.get("tool", {}).get("scaffold", {}).get("check") if isinstance(data.get("tool"), dict) else None
     return config_from_table(table), []
 
 
@@ -97,9 +89,7 @@ def run_checks(
     notes: list[str] = []
     if config is None:
         config, notes = repository_config(root)
-    repository = Repository(
-        root, size_limit=size_limit, tracks=config.tracks, exclude=config.exclude
-    )
+    repository = Repository(root, size_limit=size_limit, tracks=config.tracks, exclude=config.exclude)
     tracks = repository.tracks.detected
     by_id: dict[str, Finding] = {}
     findings: list[Finding] = []
@@ -112,16 +102,9 @@ def run_checks(
         elif check.track is not None and check.track not in tracks:
             verdict = not_applicable(f"the {check.track} track was not detected")
         else:
-            unmet = [
-                r for r in sorted(check.requires) if r in by_id and by_id[r].status is Status.FAIL
-            ]
-            if unmet:
-                verdict = failed(f"needs {', '.join(unmet)} to pass first")
-            else:
-                verdict = _verdict(check, repository)
-        finding = Finding(
-            check.id, check.family, check.title(), check.weight, check.fix, check.track, verdict
-        )
+            unmet = [r for r in sorted(check.requires) if r in by_id and by_id[r].status is Status.FAIL]
+            verdict = failed(f"needs {', '.join(unmet)} to pass first") if unmet else _verdict(check, repository)
+        finding = Finding(check.id, check.family, check.title(), check.weight, check.fix, check.track, verdict)
         by_id[check.id] = finding
         findings.append(finding)
     files = repository.files

@@ -28,6 +28,16 @@ def eval_markdown(result: dict[str, Any]) -> str:
     )
 
 
+def dataset_markdown(result: dict[str, Any]) -> str:
+    d = result["metrics"]["dataset"]
+    config = result["run"]["config"]
+    return (
+        f"Size: **{d['documents']:,} documents** ({d['characters']:,} characters) indexed as "
+        f"{d['chunks']:,} chunks ({config['chunk_strategy']}, {config['chunk_size']} characters); golden set "
+        f"**{d['golden_dev'] + d['golden_test']} questions** ({d['golden_dev']} dev / {d['golden_test']} test)."
+    )
+
+
 def failures_markdown(result: dict[str, Any]) -> str:
     m = result["metrics"]
     f = m["failures"]
@@ -93,6 +103,7 @@ def bench_markdown(result: dict[str, Any]) -> str:
 
 
 RENDERERS = {
+    "dataset": ("eval", dataset_markdown),
     "eval": ("eval", eval_markdown),
     "failures": ("eval", failures_markdown),
     "ablation": ("ablation", ablation_markdown),
