@@ -79,7 +79,10 @@ def test_rag_qa_bench_records_percentiles_and_hardware(rag_project: Path) -> Non
 def test_rag_qa_answers_with_the_real_local_model(rag_project: Path) -> None:
     make(rag_project, "setup-llm")
     result = subprocess.run(
-        [str(rag_project / ".venv/bin/pytest"), "-q", "-m", "llm"], cwd=rag_project, capture_output=True, text=True,
+        [str(rag_project / ".venv/bin/pytest"), "-q", "-m", "llm"],
+        cwd=rag_project,
+        capture_output=True,
+        text=True,
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
