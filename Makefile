@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test e2e lint eval bench ci clean
+.PHONY: help setup test e2e lint eval bench bench-check docs ci clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,13 +21,24 @@ e2e: ## End-to-end tier: render every template, run its make setup/test/eval/ben
 	$(BIN)/pytest -q -m e2e -x
 
 lint: ## ruff and mypy on scaffold
-	$(BIN)/ruff check src tests hatch_build.py
+	$(BIN)/ruff check src tests benchmarks hatch_build.py
 	$(BIN)/mypy
 
-bench: ## Record scaffold's speed targets in benchmarks/results/
-	$(BIN)/python benchmarks/scaffold_speed.py
+eval: ## Calibration of `scaffold check`: score evals/check/fixtures, report agreement with their bands
+	$(BIN)/python evals/check/run.py
 
-ci: setup lint ## What .ci/run runs: install, lint, every test tier
+bench: ## Record `scaffold new` against a bare `copier copy` in benchmarks/results/
+	$(BIN)/python benchmarks/scaffold_speed.py new
+
+bench-check: ## `scaffold check` on a 10,000-file tree against repo-review (installs the bench extra)
+	$(BIN)/pip install -e ".[bench]"
+	$(BIN)/python benchmarks/check_speed.py
+
+docs: ## Regenerate the check list in README.md from the checks
+	$(BIN)/python -m scaffold.check.docs README.md
+
+ci: setup lint ## What .ci/run runs: install, lint, calibration eval, every test tier
+	$(BIN)/python evals/check/run.py
 	$(BIN)/pytest -q
 
 clean: ## Remove caches and build output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
         spec = importlib.util.spec_from_file_location("_scaffold_templates", root / "src/scaffold/templates.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up while the class is created
         spec.loader.exec_module(module)
         out = Path(tempfile.mkdtemp(prefix="scaffold-bundle-")) / "templates.bundle"
         if (root / ".git").exists():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,9 @@ def test_new_rag_qa_renders_a_complete_git_project(tmp_path: Path) -> None:
     assert answers["kind"] == "rag-qa" and answers["package_name"] == "stdlib_answers"
     assert answers["_src_path"].endswith("templates.bundle") and answers["_commit"]
     assert "{{" not in (dest / "README.md").read_text()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert dest.stat().st_mode & 0o777 == 0o777 & ~umask  # not the private mode of the staging directory
     log = subprocess.run(["git", "log", "--oneline"], cwd=dest, capture_output=True, text=True, check=True)
     assert len(log.stdout.splitlines()) == 1
     status = subprocess.run(["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True, check=True)

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scaffold import __version__, render, templates
+from scaffold.check.command import check as check_command
 
 app = typer.Typer(
     help="Generate credible AI-engineering projects and score repositories against the rubric.",
@@ -111,6 +112,9 @@ def update(
     except (render.RenderError, templates.TemplateError) as exc:
         raise _fail(str(exc)) from None
     console.print(f"[green]Updated[/] {dest}; review with `git diff` and commit.")
+
+
+app.command("check")(check_command)
 
 
 def main() -> None:

@@ -204,6 +204,10 @@ def _place(staging: Path, dest: Path) -> None:
     if dest.is_dir() and not any(dest.iterdir()):
         dest.rmdir()
     if not dest.exists():
+        # mkdtemp made the staging directory private (0700); the project gets the usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
         os.replace(staging, dest)
         return
     shutil.copytree(staging, dest, dirs_exist_ok=True)  # --force into a non-empty directory

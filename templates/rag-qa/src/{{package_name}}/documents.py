@@ -123,8 +123,8 @@ def _read_pdf(path: Path) -> str:
 
 
 class _TextExtractor(HTMLParser):
-    _SKIP = {"script", "style", "nav", "footer"}
-    _BLOCK = {"p", "div", "li", "br", "tr", "pre", "section", "article"}
+    _SKIP = frozenset({"script", "style", "nav", "footer"})
+    _BLOCK = frozenset({"p", "div", "li", "br", "tr", "pre", "section", "article"})
 
     def __init__(self) -> None:
         super().__init__()

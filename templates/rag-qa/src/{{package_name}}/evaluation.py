@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,11 +64,16 @@ def load_golden(path: Path, split: str | None = None) -> list[GoldenCase]:
         if record["id"] in ids:
             raise GoldenFileError(f"{path}:{number}: duplicate id {record['id']!r}.")
         ids.add(record["id"])
-        cases.append(GoldenCase(
-            id=str(record["id"]), split=record["split"], question=str(record["question"]),
-            reference=str(record["reference"]), source_ids=tuple(record["source_ids"]),
-            kind=str(record.get("kind", "factual")),
-        ))
+        cases.append(
+            GoldenCase(
+                id=str(record["id"]),
+                split=record["split"],
+                question=str(record["question"]),
+                reference=str(record["reference"]),
+                source_ids=tuple(record["source_ids"]),
+                kind=str(record.get("kind", "factual")),
+            )
+        )
     if not cases:
         raise GoldenFileError(f"Golden file {path} holds no cases.")
     return [c for c in cases if split is None or c.split == split]
@@ -82,7 +87,7 @@ def retrieval_metrics(rankings: Sequence[Sequence[str]], relevant: Sequence[set[
     """hit@k, recall@k, MRR and binary nDCG@10 averaged over queries (doc-level rankings)."""
     if len(rankings) != len(relevant) or not rankings:
         raise ValueError("need one non-empty ranking list per query")
-    totals: Counter[str] = Counter()
+    totals: defaultdict[str, float] = defaultdict(float)
     for ranking, gold in zip(rankings, relevant, strict=True):
         for k in KS:
             top = ranking[:k]
@@ -117,9 +122,15 @@ class CaseOutcome:
 
 
 def run_cases(
-    pipeline: RagPipeline, cases: Sequence[GoldenCase], *, mode: str | None = None,
-    collection: str | None = None, progress: Callable[[int], None] | None = None,
+    pipeline: RagPipeline,
+    cases: Sequence[GoldenCase],
+    *,
+    mode: str | None = None,
+    collection: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    answer: bool = True,
 ) -> list[CaseOutcome]:
+    """Retrieve (and, unless ``answer`` is false, answer) every case."""
     settings = pipeline.settings
     outcomes = []
     for index, case in enumerate(cases, start=1):
@@ -130,12 +141,17 @@ def run_cases(
                 case.question, vector, mode or settings.retrieval_mode, RETRIEVAL_DEPTH
             )
         top = passages[: settings.top_k]
-        answer = pipeline.answerer.answer(case.question, top, vector)
-        outcomes.append(CaseOutcome(
-            case=case, ranking=distinct([p.doc_id for p in passages]), answer=answer.text,
-            citations=[c.doc_id for c in answer.citations], contexts=[p.text for p in top],
-            latency_ms=(time.perf_counter() - tick) * 1000,
-        ))
+        result = pipeline.answerer.answer(case.question, top, vector) if answer else None
+        outcomes.append(
+            CaseOutcome(
+                case=case,
+                ranking=distinct([p.doc_id for p in passages]),
+                answer=result.text if result else "",
+                citations=[c.doc_id for c in result.citations] if result else [],
+                contexts=[p.text for p in top],
+                latency_ms=(time.perf_counter() - tick) * 1000,
+            )
+        )
         if progress:
             progress(index)
     return outcomes
@@ -145,7 +161,10 @@ def score_outcomes(outcomes: Sequence[CaseOutcome], settings: Settings, corpus_t
     retrieval = retrieval_metrics([o.ranking for o in outcomes], [set(o.case.source_ids) for o in outcomes])
     samples = [
         ragas_adapter.AnswerSample(
-            question=o.case.question, answer=o.answer, reference=o.case.reference, contexts=o.contexts,
+            question=o.case.question,
+            answer=o.answer,
+            reference=o.case.reference,
+            contexts=o.contexts,
             context_ids=distinct([d for d in o.ranking[: settings.top_k]]),
             reference_contexts=[corpus_texts.get(d, "") for d in o.case.source_ids],
             reference_ids=list(o.case.source_ids),
@@ -164,7 +183,9 @@ def score_outcomes(outcomes: Sequence[CaseOutcome], settings: Settings, corpus_t
         "latency_ms": summarize([o.latency_ms for o in outcomes]),
         "failures": {
             "no_relevant_doc_in_top10": len(misses),
-            "relevant_doc_not_in_top_k": sum(1 for o in outcomes if (o.first_relevant_rank or MISS_RANK) > settings.top_k),
+            "relevant_doc_not_in_top_k": sum(
+                1 for o in outcomes if (o.first_relevant_rank or MISS_RANK) > settings.top_k
+            ),
             "missed_by_kind": dict(Counter(o.case.kind for o in misses)),
             "cases_by_kind": dict(Counter(o.case.kind for o in outcomes)),
         },

@@ -12,6 +12,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pgvector.psycopg import register_vector
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
@@ -39,6 +40,7 @@ class IngestReport:
     already_present: int
     seconds: float
     embed_seconds: float
+    reused_vectors: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -51,7 +53,13 @@ class AskResult:
 
 
 class RagPipeline:
-    def __init__(self, settings: Settings, pool: ConnectionPool[Any], embedder: Embedder, answerer: ExtractiveAnswerer | LLMAnswerer):
+    def __init__(
+        self,
+        settings: Settings,
+        pool: ConnectionPool[Any],
+        embedder: Embedder,
+        answerer: ExtractiveAnswerer | LLMAnswerer,
+    ):
         self.settings = settings
         self.pool = pool
         self.embedder = embedder
@@ -76,7 +84,9 @@ class RagPipeline:
             answerer: ExtractiveAnswerer | LLMAnswerer
             if settings.llm_base_url:
                 client = ChatClient(
-                    settings.llm_base_url, settings.llm_model, api_key=settings.llm_api_key,
+                    settings.llm_base_url,
+                    settings.llm_model,
+                    api_key=settings.llm_api_key,
                     timeout_s=settings.llm_timeout_s,
                 )
                 stack.callback(client.close)
@@ -93,17 +103,21 @@ class RagPipeline:
         collection: str | None = None,
         strategy: str | None = None,
         rebuild: bool = False,
+        reuse_vectors: bool = True,
         progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
         """Index documents. Idempotent: chunks already stored (same content hash) are skipped, so
-        an interrupted ingest resumes where it stopped. Each batch commits atomically."""
+        an interrupted ingest resumes where it stopped. Each batch commits atomically. With
+        ``reuse_vectors``, chunks already embedded by the same model in another collection are copied
+        instead of embedded again."""
         started = time.perf_counter()
         s = self.settings
         collection = collection or s.collection
         strategy = strategy or s.chunk_strategy
         chunks = chunk_documents(documents, strategy, s.chunk_size, s.chunk_overlap)
-        spec = store.CollectionSpec(collection, strategy, s.chunk_size, s.chunk_overlap,
-                                    self.embedder.model_name, self.embedder.dimension)
+        spec = store.CollectionSpec(
+            collection, strategy, s.chunk_size, s.chunk_overlap, self.embedder.model_name, self.embedder.dimension
+        )
         urls = {d.doc_id: d.url for d in documents}
         with self.pool.connection() as conn:
             if rebuild:
@@ -118,18 +132,35 @@ class RagPipeline:
                     todo.append(chunk)
             added = 0
             embed_seconds = 0.0
+            reused = 0
             for start in range(0, len(todo), INGEST_BATCH):
                 batch = todo[start : start + INGEST_BATCH]
+                # An identical chunk embedded by the same model for another collection is not embedded again.
+                cached = store.cached_vectors(conn, spec, [c.content_hash for c in batch]) if reuse_vectors else {}
+                missing = [c for c in batch if c.content_hash not in cached]
                 tick = time.perf_counter()
-                vectors = self.embedder.encode([c.embedding_text for c in batch])
+                computed: dict[str, np.ndarray] = {}
+                if missing:
+                    fresh = self.embedder.encode([c.embedding_text for c in missing])
+                    computed = {c.content_hash: vector for c, vector in zip(missing, fresh, strict=True)}
                 embed_seconds += time.perf_counter() - tick
+                vectors = np.stack(
+                    [cached[c.content_hash] if c.content_hash in cached else computed[c.content_hash] for c in batch]
+                )
+                reused += len(batch) - len(missing)
                 added += store.insert_chunks(conn, collection, batch, vectors, urls)
                 if progress:
                     progress(start + len(batch), len(todo))
         return IngestReport(
-            collection=collection, strategy=strategy, documents=len(documents), chunks=len(chunks),
-            added=added, already_present=len(chunks) - len(todo), seconds=time.perf_counter() - started,
+            collection=collection,
+            strategy=strategy,
+            documents=len(documents),
+            chunks=len(chunks),
+            added=added,
+            already_present=len(chunks) - len(todo),
+            seconds=time.perf_counter() - started,
             embed_seconds=embed_seconds,
+            reused_vectors=reused,
         )
 
     def chunk_count(self, collection: str | None = None) -> int:
@@ -141,10 +172,18 @@ class RagPipeline:
     # -- query -------------------------------------------------------------------------------
     def retriever(self, conn: Connection[Any], collection: str | None = None) -> Retriever:
         s = self.settings
-        return Retriever(conn, collection or s.collection, candidates=s.candidates, rrf_k=s.rrf_k,
-                         ef_search=s.hnsw_ef_search, lexical_weight=s.lexical_weight)
+        return Retriever(
+            conn,
+            collection or s.collection,
+            candidates=s.candidates,
+            rrf_k=s.rrf_k,
+            ef_search=s.hnsw_ef_search,
+            lexical_weight=s.lexical_weight,
+        )
 
-    def ask(self, question: str, *, mode: str | None = None, top_k: int | None = None, collection: str | None = None) -> AskResult:
+    def ask(
+        self, question: str, *, mode: str | None = None, top_k: int | None = None, collection: str | None = None
+    ) -> AskResult:
         s = self.settings
         timings: dict[str, float] = {}
         tick = time.perf_counter()
@@ -152,7 +191,9 @@ class RagPipeline:
         timings["embed"] = (time.perf_counter() - tick) * 1000
         tick = time.perf_counter()
         with self.pool.connection() as conn:
-            passages = self.retriever(conn, collection).retrieve(question, vector, mode or s.retrieval_mode, top_k or s.top_k)
+            passages = self.retriever(conn, collection).retrieve(
+                question, vector, mode or s.retrieval_mode, top_k or s.top_k
+            )
         timings["retrieve"] = (time.perf_counter() - tick) * 1000
         tick = time.perf_counter()
         answer = self.answerer.answer(question, passages, vector)

@@ -38,7 +38,13 @@ def no_llm_metrics() -> list[Any]:
             NonLLMStringSimilarity,
             RougeScore,
         )
-    return [NonLLMStringSimilarity(), RougeScore(), NonLLMContextRecall(), IDBasedContextPrecision(), IDBasedContextRecall()]
+    return [
+        NonLLMStringSimilarity(),
+        RougeScore(),
+        NonLLMContextRecall(),
+        IDBasedContextPrecision(),
+        IDBasedContextRecall(),
+    ]
 
 
 def judge_metrics(base_url: str, model: str, api_key: str | None) -> list[Any]:
@@ -60,9 +66,13 @@ def score(samples: Sequence[AnswerSample], judge: tuple[str, str, str | None] | 
 
     rows = [
         SingleTurnSample(
-            user_input=s.question, response=s.answer, reference=s.reference,
-            retrieved_contexts=s.contexts or [""], reference_contexts=s.reference_contexts,
-            retrieved_context_ids=s.context_ids, reference_context_ids=s.reference_ids,
+            user_input=s.question,
+            response=s.answer,
+            reference=s.reference,
+            retrieved_contexts=s.contexts or [""],
+            reference_contexts=s.reference_contexts,
+            retrieved_context_ids=s.context_ids,
+            reference_context_ids=s.reference_ids,
         )
         for s in samples
     ]

@@ -28,6 +28,16 @@ def eval_markdown(result: dict[str, Any]) -> str:
     )
 
 
+def dataset_markdown(result: dict[str, Any]) -> str:
+    d = result["metrics"]["dataset"]
+    config = result["run"]["config"]
+    return (
+        f"Size: **{d['documents']:,} documents** ({d['characters']:,} characters) indexed as "
+        f"{d['chunks']:,} chunks ({config['chunk_strategy']}, {config['chunk_size']} characters); golden set "
+        f"**{d['golden_dev'] + d['golden_test']} questions** ({d['golden_dev']} dev / {d['golden_test']} test)."
+    )
+
+
 def failures_markdown(result: dict[str, Any]) -> str:
     m = result["metrics"]
     f = m["failures"]
@@ -37,22 +47,34 @@ def failures_markdown(result: dict[str, Any]) -> str:
     lines = [
         f"- {f['no_relevant_doc_in_top10']} of {m['cases']} held-out questions had no source document in the top 10 "
         f"(misses by question kind: {kinds}).",
-        f"- {f['relevant_doc_not_in_top_k']} of {m['cases']} had no source document among the {result['run']['config']['top_k']} "
+        f"- {f['relevant_doc_not_in_top_k']} of {m['cases']} had no source document among the "
+        f"{result['run']['config']['top_k']} "
         "passages given to the answerer, so no answerer could have been right.",
     ]
     examples = result.get("examples", [])
     if examples:
         lines.append("- Examples of misses (question → expected source, what came first instead):")
-        lines += [f"  - \"{e['question']}\" → `{', '.join(e['expected'])}`, got `{e['got']}`" for e in examples]
+        lines += [f'  - "{e["question"]}" → `{", ".join(e["expected"])}`, got `{e["got"]}`' for e in examples]
     return "\n".join(lines) + "\n\n" + provenance_line(result, "results/eval.json")
 
 
 def ablation_markdown(result: dict[str, Any]) -> str:
     rows = [
-        [r["strategy"], r["mode"], r["chunks"], r["hit@5"], r["recall@10"], r["mrr"], r["ndcg@10"], r["p50_ms"]]
+        [
+            r["strategy"],
+            r["mode"],
+            r["chunks"],
+            r["hit@5"],
+            r["recall@10"],
+            r["mrr"],
+            r["ndcg@10"],
+            r["retrieval_p50_ms"],
+        ]
         for r in result["metrics"]["runs"]
     ]
-    table = markdown_table(["chunking", "retrieval", "chunks", "hit@5", "recall@10", "MRR", "nDCG@10", "p50 ms"], rows)
+    table = markdown_table(
+        ["chunking", "retrieval", "chunks", "hit@5", "recall@10", "MRR", "nDCG@10", "retrieval p50 ms"], rows
+    )
     best = result["metrics"]["best"]
     return (
         f"Dev split, {result['metrics']['cases']} questions. Best: **{best['strategy']} + {best['mode']}** "
@@ -81,6 +103,7 @@ def bench_markdown(result: dict[str, Any]) -> str:
 
 
 RENDERERS = {
+    "dataset": ("eval", dataset_markdown),
     "eval": ("eval", eval_markdown),
     "failures": ("eval", failures_markdown),
     "ablation": ("ablation", ablation_markdown),

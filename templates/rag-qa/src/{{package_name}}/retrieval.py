@@ -7,7 +7,7 @@ RRF (score = sum over rankings of 1 / (k + rank)), which needs no score calibrat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,9 +44,9 @@ def search_vector(
         else:
             conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {n}").format(n=sql.Literal(max(ef_search, k))))
         rows = conn.execute(
-            sql.SQL(
-                "SELECT id, 1 - (embedding <=> %(q)s) FROM {t} ORDER BY embedding <=> %(q)s LIMIT %(k)s"
-            ).format(t=store.table_name(collection)),
+            sql.SQL("SELECT id, 1 - (embedding <=> %(q)s) FROM {t} ORDER BY embedding <=> %(q)s LIMIT %(k)s").format(
+                t=store.table_name(collection)
+            ),
             {"q": query, "k": k},
         ).fetchall()
     return [(int(r[0]), float(r[1])) for r in rows]
@@ -68,7 +68,7 @@ def search_lexical(conn: psycopg.Connection[Any], collection: str, question: str
 
 
 def fuse_rrf(
-    rankings: dict[str, Sequence[int]], k: int = 60, weights: dict[str, float] | None = None
+    rankings: Mapping[str, Sequence[int]], k: int = 60, weights: dict[str, float] | None = None
 ) -> list[tuple[int, float, dict[str, int]]]:
     """Weighted reciprocal rank fusion of several rankings of ids: (id, fused score, ranks) best first."""
     scores: dict[int, float] = {}
@@ -84,8 +84,14 @@ def fuse_rrf(
 
 class Retriever:
     def __init__(
-        self, conn: psycopg.Connection[Any], collection: str, *, candidates: int = 30, rrf_k: int = 60,
-        ef_search: int = 100, lexical_weight: float = 1.0,
+        self,
+        conn: psycopg.Connection[Any],
+        collection: str,
+        *,
+        candidates: int = 30,
+        rrf_k: int = 60,
+        ef_search: int = 100,
+        lexical_weight: float = 1.0,
     ):
         self.conn = conn
         self.collection = collection
@@ -123,8 +129,15 @@ class Retriever:
                 fused = [(i, scores[i], {mode: rank}) for rank, i in enumerate(ids, start=1)]
             texts = store.fetch_texts(self.conn, self.collection, [i for i, _, _ in fused])
             passages = [
-                Passage(chunk_id=i, doc_id=texts[i][0], title=texts[i][1], url=texts[i][2], text=texts[i][3],
-                        score=score, ranks=ranks)
+                Passage(
+                    chunk_id=i,
+                    doc_id=texts[i][0],
+                    title=texts[i][1],
+                    url=texts[i][2],
+                    text=texts[i][3],
+                    score=score,
+                    ranks=ranks,
+                )
                 for i, score, ranks in fused
             ]
             span.set_attribute("rag.retrieval.returned", len(passages))

@@ -110,7 +110,8 @@ def drop_collection(conn: psycopg.Connection[Any], name: str) -> None:
 
 def collection_spec(conn: psycopg.Connection[Any], name: str) -> CollectionSpec | None:
     row = conn.execute(
-        "SELECT name, strategy, chunk_size, chunk_overlap, embedding_model, dimension FROM rag_collections WHERE name = %s",
+        "SELECT name, strategy, chunk_size, chunk_overlap, embedding_model, dimension"
+        " FROM rag_collections WHERE name = %s",
         (name,),
     ).fetchone()
     return CollectionSpec(*row) if row else None
@@ -119,6 +120,30 @@ def collection_spec(conn: psycopg.Connection[Any], name: str) -> CollectionSpec 
 def existing_hashes(conn: psycopg.Connection[Any], collection: str) -> set[str]:
     rows = conn.execute(sql.SQL("SELECT content_hash FROM {t}").format(t=table_name(collection))).fetchall()
     return {row[0] for row in rows}
+
+
+def cached_vectors(conn: psycopg.Connection[Any], spec: CollectionSpec, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Vectors already computed for identical chunks in other collections built with the same model."""
+    found: dict[str, np.ndarray] = {}
+    others = conn.execute(
+        "SELECT name FROM rag_collections WHERE embedding_model = %s AND dimension = %s AND name <> %s",
+        (spec.embedding_model, spec.dimension, spec.name),
+    ).fetchall()
+    for (name,) in others:
+        wanted = [h for h in hashes if h not in found]
+        if not wanted:
+            break
+        rows = conn.execute(
+            sql.SQL("SELECT content_hash, embedding FROM {t} WHERE content_hash = ANY(%s)").format(t=table_name(name)),
+            (wanted,),
+        ).fetchall()
+        found.update({row[0]: _as_array(row[1]) for row in rows})
+    return found
+
+
+def _as_array(value: Any) -> np.ndarray:
+    array = value.to_numpy() if hasattr(value, "to_numpy") else np.asarray(value)
+    return np.asarray(array, dtype=np.float32)
 
 
 def count_chunks(conn: psycopg.Connection[Any], collection: str) -> int:
@@ -152,7 +177,9 @@ def insert_chunks(
     return count_chunks(conn, collection) - before
 
 
-def fetch_texts(conn: psycopg.Connection[Any], collection: str, ids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:
+def fetch_texts(
+    conn: psycopg.Connection[Any], collection: str, ids: Iterable[int]
+) -> dict[int, tuple[str, str, str, str]]:
     """id -> (doc_id, title, url, text)."""
     rows = conn.execute(
         sql.SQL("SELECT id, doc_id, title, url, text FROM {t} WHERE id = ANY(%s)").format(t=table_name(collection)),

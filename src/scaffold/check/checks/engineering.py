@@ -1,0 +1,260 @@
+"""Engineering: the backend depth a reviewer expects to see kept."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from scaffold.check.evidence.catalog import COMPANIONS, IMPORT_NAMES, NOT_IMPORTED_BY_DESIGN
+from scaffold.check.evidence.ci import CiConfig
+from scaffold.check.evidence.dependencies import Dependencies, Dependency, PyProject
+from scaffold.check.evidence.files import FileIndex
+from scaffold.check.evidence.history import GitHistory
+from scaffold.check.evidence.python_source import PythonSources
+from scaffold.check.evidence.tasks import Tasks
+from scaffold.check.model import ENGINEERING, Check, Location, Verdict, failed, passed
+
+MIN_TESTS_WITH_ASSERTIONS = 3
+MIN_COMMITS = 8
+MIN_DAYS = 2
+_TEST_COMMAND = re.compile(
+    r"\bpytest\b|\bmake\s+(test|check|ci)\b|\btox\b|\bnox\b|\bhatch\s+(test|run)\b|\bunittest\b|\bnpm\s+test\b|\buv run .*pytest|\bjust\s+test\b",
+    re.I,
+)
+_LICENSE_NAMES = (
+    "LICENSE",
+    "LICENSE.md",
+    "LICENSE.txt",
+    "LICENCE",
+    "LICENCE.md",
+    "COPYING",
+    "COPYING.md",
+    "LICENSE.rst",
+)
+
+
+class EngineeringCheck(Check):
+    family: ClassVar[str] = ENGINEERING
+
+
+class EN1(EngineeringCheck):
+    """Tests exist and assert on behaviour"""
+
+    id = "EN1"
+    weight = 2.0
+    fix = "Write pytest tests that call your functions and assert on their results (retrieval, parsing, API responses)."
+
+    def check(self, python: PythonSources) -> Verdict:
+        """No tests, or test functions that assert nothing."""
+        tests = [(m, t) for m in python.tests for t in m.tests]
+        if not tests:
+            return failed("no test functions (test_*.py with def test_…)")
+        asserting = [(m, t) for m, t in tests if t.assertions > 0]
+        if len(asserting) < MIN_TESTS_WITH_ASSERTIONS:
+            return failed(
+                f"{len(tests)} test functions, {len(asserting)} with a real assertion (need {MIN_TESTS_WITH_ASSERTIONS})",
+                Location(tests[0][0].path, tests[0][1].line),
+            )
+        if len(asserting) * 2 < len(tests):
+            return failed(
+                f"only {len(asserting)} of {len(tests)} test functions assert anything",
+                Location(tests[0][0].path, tests[0][1].line),
+            )
+        total = sum(t.assertions for _, t in asserting)
+        files = len({m.path for m, _ in tests})
+        first = asserting[0]
+        return passed(
+            f"{len(asserting)}/{len(tests)} test functions assert ({total} assertions in {files} files)",
+            Location(first[0].path, first[1].line),
+        )
+
+
+class EN2(EngineeringCheck):
+    """CI runs the tests"""
+
+    id = "EN2"
+    weight = 1.5
+    fix = "Add .github/workflows/ci.yml that installs the project and runs `make test` (or pytest) on every push."
+
+    def check(self, ci: CiConfig) -> Verdict:
+        """No CI configuration runs the test suite."""
+        if not ci.files:
+            if ci.malformed:
+                return failed(
+                    f"CI file does not parse: {ci.malformed[0]}", Location(ci.malformed[0])
+                )
+            return failed("no CI configuration (.github/workflows, .gitlab-ci.yml, …)")
+        runs = ci.matching(_TEST_COMMAND)
+        if runs:
+            return passed(f"CI runs tests: {runs[0][1].strip()[:60]}", runs[0][0])
+        return failed(f"{ci.files[0]} never runs the tests", Location(ci.files[0]))
+
+
+class EN3(EngineeringCheck):
+    """A type checker and a linter are configured"""
+
+    id = "EN3"
+    fix = (
+        "Configure mypy (or pyright) and ruff in pyproject.toml and run them in `make lint` and CI."
+    )
+
+    def check(self, pyproject: PyProject | None, files: FileIndex) -> Verdict:
+        """The code is not type-checked or not linted."""
+        type_checker: Location | None = None
+        linter: Location | None = None
+        if pyproject is not None:
+            for name in ("mypy", "pyright", "ty", "basedpyright"):
+                if pyproject.table("tool", name) is not None:
+                    type_checker = type_checker or Location(
+                        pyproject.path, pyproject.line_of(f"[tool.{name}")
+                    )
+            for name in ("ruff", "pylint", "flake8", "flakeheaven"):
+                if pyproject.table("tool", name) is not None:
+                    linter = linter or Location(pyproject.path, pyproject.line_of(f"[tool.{name}"))
+        for found in files.named("mypy.ini", ".mypy.ini", "pyrightconfig.json"):
+            type_checker = type_checker or Location(found.path)
+        for found in files.named("ruff.toml", ".ruff.toml", ".flake8", ".pylintrc", "pylintrc"):
+            linter = linter or Location(found.path)
+        setup_cfg = files.read_text("setup.cfg") if "setup.cfg" in files else None
+        if setup_cfg:
+            if "[mypy" in setup_cfg:
+                type_checker = type_checker or Location("setup.cfg")
+            if "[flake8" in setup_cfg:
+                linter = linter or Location("setup.cfg")
+        if type_checker and linter:
+            return passed("type checker and linter configured", type_checker, linter)
+        missing = [
+            name
+            for name, found in (("type checker", type_checker), ("linter", linter))
+            if found is None
+        ]
+        present = [loc for loc in (type_checker, linter) if loc]
+        return failed(f"no {' and no '.join(missing)} configured", *present)
+
+
+def _import_candidates(dependency: Dependency) -> set[str]:
+    base = dependency.name.split("[", 1)[0]
+    known = IMPORT_NAMES.get(base)
+    underscored = base.replace("-", "_")
+    candidates = {
+        underscored,
+        underscored.removeprefix("python_"),
+        underscored.removesuffix("_client"),
+        underscored.removeprefix("py"),
+        underscored.split("_", 1)[0],
+    }
+    return set(known) if known else candidates
+
+
+class EN4(EngineeringCheck):
+    """Dependencies are declared, pinned or locked, and used"""
+
+    id = "EN4"
+    fix = "Declare dependencies in pyproject.toml, pin them (== or a lock file such as uv.lock) and drop the ones nothing imports."
+
+    def check(
+        self,
+        dependencies: Dependencies,
+        python: PythonSources,
+        tasks: Tasks,
+        ci: CiConfig,
+        files: FileIndex,
+    ) -> Verdict:
+        """Dependencies are missing, unpinned, or declared but never used."""
+        runtime = dependencies.runtime
+        if not dependencies.declared:
+            return failed(
+                "no dependencies declared (pyproject.toml [project] dependencies or requirements.txt)"
+            )
+        first = dependencies.declared[0].location
+        unpinned = [d for d in runtime if not d.pinned]
+        if unpinned and not dependencies.lock_files:
+            return failed(
+                f"{len(unpinned)} of {len(runtime)} runtime dependencies are neither pinned nor locked ({', '.join(d.name for d in unpinned[:4])})",
+                unpinned[0].location,
+            )
+        imported = {name.lower() for name in python.imported_roots()}
+        commands = (
+            " ".join(text for _, text in ci.lines)
+            + " "
+            + " ".join(text for task in tasks.tasks.values() for _, text in task.commands)
+        )
+        for docker in files.named(
+            "Dockerfile", "Containerfile", "docker-compose.yml", "compose.yaml", "Procfile"
+        ):
+            commands += " " + (files.read_text(docker.path) or "")
+
+        def used_directly(dependency: Dependency) -> bool:
+            candidates = _import_candidates(dependency)
+            return (
+                bool(NOT_IMPORTED_BY_DESIGN.match(dependency.name))
+                or any(c.lower() in imported for c in candidates)
+                or any(
+                    re.search(rf"\b{re.escape(c)}\b", commands)
+                    for c in candidates | {dependency.name}
+                )
+            )
+
+        used = {d.name for d in runtime if used_directly(d)}
+        companions = {name for parent in used for name in COMPANIONS.get(parent, frozenset())}
+        unused = [d for d in runtime if d.name not in used and d.name not in companions]
+        if unused:
+            return failed(
+                f"declared but never imported or run: {', '.join(d.name for d in unused[:5])}",
+                *[d.location for d in unused[:5]],
+            )
+        how = f"locked ({dependencies.lock_files[0]})" if dependencies.lock_files else "pinned"
+        return passed(f"{len(runtime)} runtime dependencies, {how}, all used", first)
+
+
+class EN5(EngineeringCheck):
+    """A license file"""
+
+    id = "EN5"
+    weight = 0.5
+    fix = "Add a LICENSE file (MIT or Apache-2.0 are common for portfolio work)."
+
+    def check(self, files: FileIndex) -> Verdict:
+        """Without a license nobody may legally reuse the code."""
+        for found in files.named(*_LICENSE_NAMES):
+            if "/" in found.path:
+                continue
+            text = files.read_text(found.path) or ""
+            if len(text.split()) >= 20:
+                return passed(f"{found.path} ({len(text.split())} words)", Location(found.path, 1))
+            return failed(f"{found.path} is nearly empty", Location(found.path))
+        return failed("no LICENSE file at the root")
+
+
+class EN6(EngineeringCheck):
+    """History shows the author's own work: several commits over more than one day, not a fork"""
+
+    id = "EN6"
+    fix = f"Commit as you work (at least {MIN_COMMITS} commits over {MIN_DAYS}+ days); a single squashed import reads as a copy."
+
+    def check(self, git_history: GitHistory) -> Verdict:
+        """The history is missing, too short, from one day, or mostly someone else's."""
+        if git_history.unavailable:
+            return failed(git_history.unavailable)
+        commits = git_history.commits
+        if not commits:
+            return failed("the repository has no commits")
+        days = {datetime.fromtimestamp(c.timestamp, UTC).date() for c in commits}
+        authors = Counter(c.author for c in commits)
+        latest_author = commits[0].author
+        share = authors[latest_author] / len(commits)
+        summary = f"{len(commits)} commit{'s' if len(commits) != 1 else ''} on {len(days)} day{'s' if len(days) != 1 else ''}"
+        if git_history.shallow:
+            return failed(f"{summary}; the clone is shallow, so the history cannot be judged")
+        if len(commits) < MIN_COMMITS:
+            return failed(f"only {summary} (need {MIN_COMMITS}+ commits)")
+        if len(days) < MIN_DAYS:
+            return failed(f"{summary}: all on one day")
+        if share < 0.5 and authors[latest_author] < MIN_COMMITS:
+            top, count = authors.most_common(1)[0]
+            return failed(
+                f"{summary}; most are by {top} ({count}), the current author made {authors[latest_author]} — looks like a fork"
+            )
+        return passed(f"{summary}; {share:.0%} by the current author")

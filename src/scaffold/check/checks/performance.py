@@ -1,0 +1,118 @@
+"""Performance: measured, not claimed."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from scaffold.check.evidence.files import FileIndex
+from scaffold.check.evidence.markdown import Markdown
+from scaffold.check.evidence.python_source import PythonSources
+from scaffold.check.evidence.results import ResultsData
+from scaffold.check.evidence.tasks import Tasks
+from scaffold.check.model import PERFORMANCE, Check, Location, Verdict, failed, passed
+from scaffold.check.numbers import parse_shown_number
+
+_BENCH_TASKS = ("bench", "benchmark", "benchmarks", "load-test", "loadtest", "perf", "latency")
+_BENCH_FILE = re.compile(
+    r"(^|/)(bench[\w-]*\.py|[\w-]*_bench(mark)?\.py|locustfile\.py|[\w-]*load[_-]?test[\w-]*\.(py|js)|k6[\w-]*\.js)$",
+    re.I,
+)
+_PERCENTILE = re.compile(r"(?<![a-z])p(50|90|95|99|999)(?!\d)|percentile|median", re.I)
+_HARDWARE_KEY = re.compile(r"hardware|gpu|cpu|device|machine|instance|accelerator|platform")
+_HARDWARE_TEXT = re.compile(
+    r"\b(H100|H200|A100|A10G?|L4|L40S?|T4|V100|RTX\s?\d{4}|M[1-4]( Pro| Max)?|Xeon|EPYC|Ryzen|i[3579]-\d+|\d+\s*v?CPUs?|\d+ cores?|Graviton)\b"
+)
+_COST_KEY = re.compile(r"cost|usd|price|dollars|\$|tokens_saved|spend")
+_COST_TEXT = re.compile(
+    r"\$\s?\d[\d.,]*\s*(/|per)\s*(request|query|1k|1m|million|thousand|token|hour|month|day|call|answer|run)|"
+    r"\bcost\b[^.\n]{0,60}\d|\d[^.\n]{0,40}\bper (1k|1m|million|thousand) tokens|tokens saved",
+    re.I,
+)
+
+
+class PerformanceCheck(Check):
+    family: ClassVar[str] = PERFORMANCE
+
+
+class PF1(PerformanceCheck):
+    """A latency / throughput benchmark script or target exists"""
+
+    id = "PF1"
+    fix = "Add `make bench`: a script that sends N requests at a few concurrency levels and records latency percentiles."
+
+    def check(self, tasks: Tasks, python: PythonSources, files: FileIndex) -> Verdict:
+        """There is no way to measure latency or throughput."""
+        task = tasks.get(*_BENCH_TASKS)
+        if task is not None and (task.commands or task.prerequisites):
+            return passed(f"task '{task.name}'", task.location)
+        for module in python.code:
+            if (
+                _BENCH_FILE.search(module.path) or "benchmarks/" in module.path
+            ) and module.line_count >= 15:
+                return passed(f"benchmark script {module.path}", Location(module.path, 1))
+        scripts = [f for f in files if _BENCH_FILE.search(f.path) and f.suffix == ".js"]
+        if scripts:
+            return passed(f"load-test script {scripts[0].path}", Location(scripts[0].path))
+        return failed("no bench task and no benchmark script")
+
+
+class PF2(PerformanceCheck):
+    """Benchmark results are committed with percentiles and the hardware they ran on"""
+
+    id = "PF2"
+    requires = frozenset({"PF1"})
+    fix = "Write results/bench.json with p50/p95/p99 latency and a hardware block (CPU/GPU, driver, library versions)."
+
+    def check(self, results: ResultsData, readme: Markdown | None) -> Verdict:
+        """Latency claims without percentiles or without the hardware that produced them."""
+        partial: str | None = None
+        for found in results.files:
+            percentile = found.has_key(_PERCENTILE)
+            hardware = found.has_key(_HARDWARE_KEY)
+            if percentile and hardware:
+                return passed(
+                    f"{found.path} has '{percentile}' and '{hardware}'", Location(found.path)
+                )
+            if percentile:
+                partial = f"{found.path} has percentiles but no hardware record"
+        if readme is not None:
+            tables = [
+                t
+                for t in readme.tables
+                if any(_PERCENTILE.search(h) for h in t.header)
+                and any(parse_shown_number(c.text) for c in t.cells())
+            ]
+            hardware_lines = readme.find_lines(_HARDWARE_TEXT)
+            if tables and hardware_lines:
+                return failed(
+                    "percentiles and hardware appear only in the README; commit them as data",
+                    Location(readme.path, tables[0].line),
+                )
+        return failed(partial or "no committed benchmark results with p50/p95/p99")
+
+
+class PF3(PerformanceCheck):
+    """Cost is analysed (per request, per million tokens, or tokens saved)"""
+
+    id = "PF3"
+    fix = "Report cost per request (tokens times price, or GPU-hour cost divided by throughput) in the results and the README."
+
+    def check(self, results: ResultsData, readme: Markdown | None) -> Verdict:
+        """No cost figures."""
+        for found in results.files:
+            for key, values in found.keys.items():
+                if _COST_KEY.search(key) and any(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in values
+                ):
+                    return passed(f"{found.path} records '{key}'", Location(found.path))
+        if readme is not None:
+            lines = readme.find_lines(_COST_TEXT)
+            if lines:
+                return passed("README analyses cost", Location(readme.path, lines[0][0]))
+            for table in readme.tables:
+                if any(_COST_KEY.search(h.lower()) for h in table.header) and any(
+                    parse_shown_number(c.text) for c in table.cells()
+                ):
+                    return passed("README cost table", Location(readme.path, table.line))
+        return failed("no cost per request / per 1M tokens in the results or README")

@@ -1,0 +1,262 @@
+"""Production: deployed, observable and safe."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from scaffold.check.evidence.dependencies import PyProject
+from scaffold.check.evidence.files import FileIndex
+from scaffold.check.evidence.markdown import Markdown
+from scaffold.check.evidence.python_source import PythonSources
+from scaffold.check.evidence.secrets import SecretScan
+from scaffold.check.model import PRODUCTION, Check, Location, Verdict, failed, passed
+
+_HTTP_FRAMEWORKS = (
+    "fastapi",
+    "flask",
+    "starlette",
+    "litestar",
+    "aiohttp",
+    "django",
+    "sanic",
+    "quart",
+    "bentoml",
+    "ray.serve",
+    "gradio",
+    "streamlit",
+)
+_DEPLOY_FILES = (
+    "Dockerfile",
+    "Containerfile",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.yml",
+    "compose.yaml",
+    "fly.toml",
+    "render.yaml",
+    "railway.json",
+    "railway.toml",
+    "app.yaml",
+    "Procfile",
+    "vercel.json",
+    "serverless.yml",
+    "Chart.yaml",
+    "skaffold.yaml",
+    "modal.toml",
+    "kustomization.yaml",
+    "cloudbuild.yaml",
+)
+_K8S = re.compile(
+    r"^kind:\s*(Deployment|StatefulSet|Service|Job|InferenceService|KService)\b", re.M
+)
+_TRACING_MODULES = (
+    "opentelemetry",
+    "prometheus_client",
+    "langfuse",
+    "langsmith",
+    "phoenix",
+    "openinference",
+    "traceloop",
+    "logfire",
+    "weave",
+    "openlit",
+    "opik",
+    "mlflow",
+)
+_DEMO_WORDS = re.compile(
+    r"\b(demo|live|deployed|try it|screenshot|screencast|video|recording|walkthrough|playground)\b",
+    re.I,
+)
+_DEMO_HOSTS = re.compile(
+    r"(huggingface\.co/spaces|\.hf\.space|\.fly\.dev|\.onrender\.com|\.vercel\.app|\.streamlit\.app|\.railway\.app|\.modal\.run|youtube\.com|youtu\.be|loom\.com|asciinema\.org|\.herokuapp\.com|\.run\.app)",
+    re.I,
+)
+_BADGE = re.compile(r"shields\.io|badge|/actions/workflows/|codecov\.io|img\.shields", re.I)
+
+
+class ProductionCheck(Check):
+    family: ClassVar[str] = PRODUCTION
+
+
+class PR1(ProductionCheck):
+    """A serving interface exists (HTTP API, gRPC service or CLI entry point)"""
+
+    id = "PR1"
+    fix = "Expose the system behind a FastAPI app (POST /ask …) or a CLI entry point in [project.scripts]."
+
+    def check(self, python: PythonSources, pyproject: PyProject | None) -> Verdict:
+        """Nothing lets another program or a person call the system."""
+        for module in python.code:
+            framework = next((f for f in _HTTP_FRAMEWORKS if f in module.imports), None)
+            if framework and module.routes:
+                return passed(
+                    f"{framework} routes in {module.path}", Location(module.path, module.routes[0])
+                )
+            if "grpc" in module.imports and any(
+                n.startswith("add_") and n.endswith("_to_server") for n in module.names
+            ):
+                return passed(
+                    f"gRPC service in {module.path}", Location(module.path, module.imports["grpc"])
+                )
+        if pyproject is not None:
+            scripts = pyproject.table("project", "scripts")
+            if scripts:
+                name = next(iter(scripts))
+                return passed(
+                    f"CLI entry point '{name}'", Location(pyproject.path, pyproject.line_of(name))
+                )
+        for module in python.code:
+            if module.imports_any("typer", "click", "argparse") and module.has_main_guard:
+                return passed(f"command-line interface in {module.path}", Location(module.path, 1))
+        return failed("no HTTP routes, gRPC service or CLI entry point in the code")
+
+
+class PR2(ProductionCheck):
+    """Containerised or deployable (Dockerfile, compose, fly.toml, Kubernetes manifests, …)"""
+
+    id = "PR2"
+    fix = "Add a Dockerfile that serves the API (and a compose file or deploy config for the dependencies)."
+
+    def check(self, files: FileIndex, python: PythonSources) -> Verdict:
+        """No container image or deployment configuration."""
+        for found in files.named(*_DEPLOY_FILES):
+            if found.path.count("/") > 2:
+                continue
+            text = files.read_text(found.path) or ""
+            if found.name in {"Dockerfile", "Containerfile"}:
+                instructions = [
+                    line
+                    for line in text.splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")
+                ]
+                if (
+                    not any(line.upper().startswith("FROM") for line in instructions)
+                    or len(instructions) < 3
+                ):
+                    continue
+            elif len(text.strip()) < 10:
+                continue
+            return passed(f"{found.path}", Location(found.path, 1))
+        for found in files.with_suffix(".yaml", ".yml"):
+            if any(
+                part in {"k8s", "kubernetes", "deploy", "helm", "manifests", "charts"}
+                for part in found.parts[:-1]
+            ):
+                text = files.read_text(found.path) or ""
+                match = _K8S.search(text)
+                if match:
+                    return passed(
+                        f"Kubernetes {match.group(1)} in {found.path}",
+                        Location(found.path, text.count("\n", 0, match.start()) + 1),
+                    )
+        for module in python.code:
+            if "modal" in module.imports and module.uses_any("App", "Stub"):
+                return passed(
+                    f"Modal app in {module.path}", Location(module.path, module.imports["modal"])
+                )
+        return failed("no Dockerfile, compose file, platform config or Kubernetes manifest")
+
+
+class PR3(ProductionCheck):
+    """Tracing or metrics are wired in code, not just listed as a dependency"""
+
+    id = "PR3"
+    fix = "Create a tracer (opentelemetry.trace.get_tracer) and wrap retrieval and generation in spans; export metrics with prometheus_client."
+
+    def check(self, python: PythonSources) -> Verdict:
+        """No tracing or metrics in the running code, or the import is never used."""
+        imported_only: list[Location] = []
+        for module in python.code:
+            for root in _TRACING_MODULES:
+                if root not in module.imports:
+                    continue
+                use = module.uses_imported_from(root)
+                if use is not None:
+                    return passed(
+                        f"{root} used in {module.path} ({use[0]})", Location(module.path, use[1])
+                    )
+                imported_only.append(Location(module.path, module.imports[root]))
+        if imported_only:
+            return failed(
+                f"tracing/metrics imported in {imported_only[0].path} but never used (no tracer, span or metric)",
+                *imported_only[:3],
+            )
+        return failed("no OpenTelemetry, Prometheus or LLM-tracer usage in non-test code")
+
+
+class PR4(ProductionCheck):
+    """A deployed demo, video or screenshot is linked from the README"""
+
+    id = "PR4"
+    weight = 0.5
+    fix = "Link a live demo (Hugging Face Space, fly.io …), a short video or a screenshot/recording committed under docs/."
+
+    def check(self, readme: Markdown | None, files: FileIndex) -> Verdict:
+        """A reviewer cannot see the system working without installing it."""
+        if readme is None:
+            return failed("no README")
+        for link in readme.links:
+            if _BADGE.search(link.target):
+                continue
+            if _DEMO_HOSTS.search(link.target):
+                return passed(f"demo link {link.target}", Location(readme.path, link.line))
+            local = link.target.split("#", 1)[0].lstrip("./")
+            is_local = not re.match(r"^[a-z]+:", link.target)
+            context = link.text + " " + link.target
+            if (
+                link.is_image
+                and is_local
+                and local in files
+                and _DEMO_WORDS.search(context + " " + local)
+            ):
+                return passed(f"screenshot {local}", Location(readme.path, link.line))
+            if (
+                is_local
+                and local in files
+                and local.lower().endswith((".gif", ".mp4", ".webm", ".cast", ".svg"))
+                and _DEMO_WORDS.search(context)
+            ):
+                return passed(f"recording {local}", Location(readme.path, link.line))
+            if not is_local and _DEMO_WORDS.search(link.text):
+                return passed(f"demo link '{link.text}'", Location(readme.path, link.line))
+        return failed("no demo URL, video or screenshot linked from the README")
+
+
+class PR5(ProductionCheck):
+    """No committed secrets; configuration comes from the environment, with an example file"""
+
+    id = "PR5"
+    weight = 1.5
+    fix = "Remove the secret (and rotate it), git-ignore .env, read settings from the environment and commit .env.example."
+
+    def check(self, secrets: SecretScan, python: PythonSources) -> Verdict:
+        """A secret is committed, or configuration has no documented environment variables."""
+        if secrets.hits:
+            hit = secrets.hits[0]
+            return failed(
+                f"{len(secrets.hits)} secret-shaped string(s), first a {hit.kind} at {hit.location}",
+                *[h.location for h in secrets.hits[:5]],
+            )
+        if secrets.env_files_with_values:
+            location, name = secrets.env_files_with_values[0]
+            return failed(f"{location.path} is committed with values (first: {name})", location)
+        if not secrets.env_examples:
+            reads = [
+                (m.path, m.names[n])
+                for m in python.code
+                for n in ("getenv", "environ", "BaseSettings")
+                if n in m.names
+            ]
+            if reads:
+                return failed(
+                    f"settings come from the environment ({reads[0][0]}:{reads[0][1]}) but no .env.example documents them",
+                    Location(*reads[0]),
+                )
+            return failed(
+                "no .env.example: document the settings the project reads from the environment"
+            )
+        return passed(
+            f"no secrets in {secrets.scanned_files} text files; settings documented in {secrets.env_examples[0]}",
+            Location(secrets.env_examples[0]),
+        )

@@ -1,0 +1,365 @@
+"""Story: the README a reviewer reads first."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from scaffold.check.evidence.catalog import BUZZWORDS, TOOLS
+from scaffold.check.evidence.files import FileIndex
+from scaffold.check.evidence.markdown import Markdown, Section
+from scaffold.check.evidence.tasks import Tasks
+from scaffold.check.model import STORY, Check, Location, Verdict, failed, passed
+from scaffold.check.numbers import parse_shown_number
+
+_SIZE = re.compile(
+    r"\b\d[\d,.]*\s*(?:k|K|M|thousand|million)?\+?\s*(?:[\w-]+\s+){0,2}?"
+    r"(documents?|docs|pages|chunks|rows|questions|queries|examples|samples|records|articles|passages|"
+    r"files|tokens|images|tasks|conversations|dialogues|pairs|items|entries|papers|tickets|emails|reviews|"
+    r"cases|transcripts|sections|functions|repos(?:itories)?|prompts|requests|products|users|GB|MB)\b",
+    re.I,
+)
+_SOURCE = re.compile(
+    r"\b(dataset|corpus|data set|collection|benchmark|documentation|docs|knowledge base|from|export|dump|"
+    r"scrape[d]?|crawl(ed)?|archive|labell?ed|annotated|collected|historical|logs)\b",
+    re.I,
+)
+_NAMED = re.compile(
+    r"`[^`]{1,300}`|\[[^\]]{1,300}\]\([^)]{1,500}\)|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+|\b[A-Z]{2,}[\w-]*|[a-z,:;]\s+[A-Z][\w-]+"
+)
+_PROBLEM_HEADING = re.compile(
+    r"problem|motivation|overview|about|why|what (it|this) (does|is)|use case|dataset|data\b|corpus",
+    re.I,
+)
+_ARCHITECTURE_HEADING = re.compile(
+    r"architecture|how it works|system design|design overview|components|pipeline|data flow", re.I
+)
+_DECISIONS_HEADING = re.compile(
+    r"decision|trade-?offs?|design choices|choices|alternatives|why not|design notes", re.I
+)
+_COMPARISON = re.compile(
+    r"\bover\b.{1,160}\bbecause\b|\bchose\b.{1,80}\bover\b|\binstead of\b|\brather than\b|"
+    r"\bvs\.?\s|\bversus\b|\bcompared (to|with)\b|\btrade-?off\b|\bover [\w`*]+[^.]{0,80}\b(since|as it|so that)\b",
+    re.I,
+)
+_RESULTS_HEADING = re.compile(
+    r"result|evaluation|metric|benchmark|performance|ablation|numbers|latency", re.I
+)
+_FAILURE_HEADING = re.compile(
+    r"failure|limitation|known issue|error analysis|what (doesn.t|does not) work|caveat|where it (fails|breaks)|weakness|lessons",
+    re.I,
+)
+_REPRODUCE_HEADING = re.compile(
+    r"reproduc|quick ?start|getting started|usage|how to run|run it|setup|install", re.I
+)
+_MAKE_COMMAND = re.compile(r"(?:^|[\s;&|(])(?:make|just)\s+([^#;&|)]*)")
+_TARGET = re.compile(r"^[A-Za-z0-9_][\w.-]*$")
+_SCRIPT_COMMAND = re.compile(
+    r"\b(?:python3?|bash|sh|uv run(?: python)?)\s+(?!-)([\w./-]+\.(?:py|sh))"
+)
+_ARROW = re.compile(r"-->|->|→|=>|⟶")
+_DIAGRAM_LANGUAGES = frozenset(
+    {"mermaid", "plantuml", "dot", "graphviz", "d2", "ascii", "text", ""}
+)
+
+
+class StoryCheck(Check):
+    family: ClassVar[str] = STORY
+
+
+def _section_evidence(readme: Markdown, section: Section) -> Location:
+    return Location(readme.path, section.line)
+
+
+def _introduction(readme: Markdown) -> Section | None:
+    """The paragraphs under the title, before the first sub-heading, when they say enough."""
+    if not readme.sections or readme.sections[0].level != 1:
+        return None
+    title = readme.sections[0]
+    stop = readme.sections[1].line if len(readme.sections) > 1 else len(readme.lines) + 1
+    intro = Section(title.title, 1, title.line, stop - 1, [p for p in title.prose if p[0] < stop])
+    return intro if intro.word_count() >= 25 else None
+
+
+def _paragraph_lines(readme: Markdown) -> list[tuple[int, str, bool]]:
+    """Each prose line, and whether its paragraph names or links a source."""
+    paragraphs: list[list[tuple[int, str]]] = []
+    for number, text in readme.prose:
+        if paragraphs and paragraphs[-1][-1][0] == number - 1:
+            paragraphs[-1].append((number, text))
+        else:
+            paragraphs.append([(number, text)])
+    out: list[tuple[int, str, bool]] = []
+    for paragraph in paragraphs:
+        joined = " ".join(text for _, text in paragraph)
+        sourced = bool(_SOURCE.search(joined) or _NAMED.search(joined))
+        out.extend((number, text, sourced) for number, text in paragraph)
+    return out
+
+
+def _make_targets(arguments: str) -> list[str]:
+    """Targets named on a `make` command line: words before the first VAR=value or option."""
+    targets: list[str] = []
+    for word in arguments.split():
+        if "=" in word or word.startswith("-") or not _TARGET.match(word):
+            break
+        targets.append(word)
+    return targets
+
+
+def _no_readme() -> Verdict:
+    return failed("no README at the repository root")
+
+
+class ST1(StoryCheck):
+    """README names the concrete problem and the dataset, with its size"""
+
+    id = "ST1"
+    weight = 1.5
+    fix = "Add a 'Problem and dataset' section: the question you answer, for whom, and the data (name, link, size)."
+
+    def check(self, readme: Markdown | None) -> Verdict:
+        """The README does not say which problem it solves on which dataset, or gives no size."""
+        if readme is None:
+            return _no_readme()
+        problems = [s for s in readme.sections_titled(_PROBLEM_HEADING) if s.has_content()]
+        introduction = _introduction(readme)
+        if introduction is not None and not problems:
+            problems = [introduction]
+        sized = [
+            (number, text)
+            for number, text, sourced in _paragraph_lines(readme)
+            if sourced and _SIZE.search(text)
+        ]
+        sized += [
+            (cell.line, cell.text)
+            for table in readme.tables
+            for cell in table.cells()
+            if _SIZE.search(cell.text)
+        ]
+        if not problems and not sized:
+            return failed("no problem/dataset section and no dataset size anywhere in the README")
+        if not sized:
+            return failed(
+                "the README never gives the dataset's size (a count of documents, rows, questions, …)",
+                _section_evidence(readme, problems[0]),
+            )
+        if not problems:
+            return failed(
+                "a dataset size is given but no section states the problem",
+                Location(readme.path, sized[0][0]),
+            )
+        return passed(
+            f"problem in '{problems[0].title}'; dataset size: {_SIZE.search(sized[0][1]).group(0)!s}",  # type: ignore[union-attr]
+            _section_evidence(readme, problems[0]),
+            Location(readme.path, sized[0][0]),
+        )
+
+
+class ST2(StoryCheck):
+    """README has an architecture section with components and data flow"""
+
+    id = "ST2"
+    fix = "Add an 'Architecture' section with a diagram (a mermaid block works) naming each component and the data flow."
+
+    def check(self, readme: Markdown | None) -> Verdict:
+        """The README has no architecture section, or it names no components or flow."""
+        if readme is None:
+            return _no_readme()
+        sections = readme.sections_titled(_ARCHITECTURE_HEADING)
+        if not sections:
+            return failed("no section headed Architecture / How it works / Components")
+        for section in sections:
+            location = _section_evidence(readme, section)
+            diagrams = [
+                b
+                for b in section.code_blocks
+                if b.language in _DIAGRAM_LANGUAGES and len(b.lines) >= 2
+            ]
+            images = [link for link in section.links if link.is_image]
+            arrows = [text for _, text in section.prose if _ARROW.search(text)]
+            items = [text for _, text in section.prose if re.match(r"\s*([-*+]|\d+\.)\s+\w", text)]
+            if diagrams:
+                return passed(
+                    f"'{section.title}' has a {diagrams[0].language or 'text'} diagram",
+                    Location(readme.path, diagrams[0].line),
+                )
+            if images:
+                return passed(
+                    f"'{section.title}' has a diagram image", Location(readme.path, images[0].line)
+                )
+            if arrows or (len(items) >= 3 and section.word_count() >= 30):
+                return passed(f"'{section.title}' describes components and flow", location)
+        return failed(
+            f"'{sections[0].title}' has no diagram, no data-flow arrows and no list of components",
+            _section_evidence(readme, sections[0]),
+        )
+
+
+class ST3(StoryCheck):
+    """README explains design decisions, comparing at least one alternative"""
+
+    id = "ST3"
+    fix = "Add a 'Design decisions' section: for each choice say what you picked over what, and why (a measured reason beats an opinion)."
+
+    def check(self, readme: Markdown | None) -> Verdict:
+        """The README does not compare its design choices with alternatives."""
+        if readme is None:
+            return _no_readme()
+        sections = readme.sections_titled(_DECISIONS_HEADING)
+        if not sections:
+            return failed("no section headed Design decisions / Trade-offs")
+        for section in sections:
+            for number, text in section.prose:
+                if _COMPARISON.search(text) and len(text.split()) >= 6:
+                    return passed(
+                        f"'{section.title}' compares alternatives", Location(readme.path, number)
+                    )
+            for table in section.tables:
+                if len(table.rows) >= 1 and len(table.header) >= 2:
+                    return passed(
+                        f"'{section.title}' compares alternatives in a table",
+                        Location(readme.path, table.line),
+                    )
+        return failed(
+            f"'{sections[0].title}' names no alternative (write 'X over Y because …')",
+            _section_evidence(readme, sections[0]),
+        )
+
+
+class ST4(StoryCheck):
+    """README has a results section with a table of numbers"""
+
+    id = "ST4"
+    weight = 1.5
+    fix = (
+        "Add a 'Results' section with a metrics table generated from your committed results files."
+    )
+
+    def check(self, readme: Markdown | None) -> Verdict:
+        """The README has no results section with measured numbers."""
+        if readme is None:
+            return _no_readme()
+        sections = readme.sections_titled(_RESULTS_HEADING)
+        if not sections:
+            return failed("no section headed Results / Evaluation / Benchmarks")
+        empty_tables = 0
+        for section in sections:
+            for table in section.tables:
+                numeric = [c for row in table.rows for c in row[1:] if parse_shown_number(c.text)]
+                if len(numeric) >= 2:
+                    return passed(
+                        f"'{section.title}' has a table with {len(numeric)} numbers",
+                        Location(readme.path, table.line),
+                    )
+                empty_tables += 1
+        if empty_tables:
+            return failed(
+                "the results tables hold no numbers", _section_evidence(readme, sections[0])
+            )
+        return failed(
+            f"'{sections[0].title}' has no metrics table", _section_evidence(readme, sections[0])
+        )
+
+
+class ST5(StoryCheck):
+    """README has a failure-analysis or limitations section"""
+
+    id = "ST5"
+    fix = "Add a 'Failure analysis' section: the cases that still fail, why, and what you would try next."
+
+    def check(self, readme: Markdown | None) -> Verdict:
+        """The README does not say where the system fails or what it cannot do."""
+        if readme is None:
+            return _no_readme()
+        sections = readme.sections_titled(_FAILURE_HEADING)
+        for section in sections:
+            if section.has_content():
+                return passed(
+                    f"'{section.title}' ({section.word_count()} words)",
+                    _section_evidence(readme, section),
+                )
+        if sections:
+            return failed(
+                f"'{sections[0].title}' is a heading with almost nothing under it",
+                _section_evidence(readme, sections[0]),
+            )
+        return failed("no section headed Failure analysis / Limitations / Known issues")
+
+
+class ST6(StoryCheck):
+    """README gives reproduce commands, and every make target or script it names exists"""
+
+    id = "ST6"
+    fix = "Add a 'Reproduce' section with the exact commands (make setup, make eval, …) and make sure each target exists."
+
+    def check(self, readme: Markdown | None, tasks: Tasks, files: FileIndex) -> Verdict:
+        """The README gives no commands to reproduce the results, or names targets that do not exist."""
+        if readme is None:
+            return _no_readme()
+        sections = [s for s in readme.sections_titled(_REPRODUCE_HEADING) if s.code_blocks]
+        if not sections:
+            return failed("no Reproduce / Quickstart section with a command block")
+        missing: list[str] = []
+        named = 0
+        for section in sections:
+            for block in section.code_blocks:
+                for offset, line in enumerate(block.lines, start=1):
+                    for arguments in _MAKE_COMMAND.findall(line):
+                        for target in _make_targets(arguments):
+                            named += 1
+                            if tasks.get(target) is None:
+                                missing.append(f"make {target} (README.md:{block.line + offset})")
+                    for script in _SCRIPT_COMMAND.findall(line):
+                        named += 1
+                        if script.lstrip("./") not in files:
+                            missing.append(f"{script} (README.md:{block.line + offset})")
+        location = _section_evidence(readme, sections[0])
+        if missing:
+            return failed("named but missing: " + ", ".join(sorted(set(missing))[:6]), location)
+        if named == 0:
+            commands = sum(len(b.lines) for s in sections for b in s.code_blocks)
+            return passed(f"'{sections[0].title}' gives {commands} command lines", location)
+        return passed(f"'{sections[0].title}' names {named} targets/scripts, all present", location)
+
+
+class ST7(StoryCheck):
+    """README names specific tools and keeps buzzwords rare"""
+
+    id = "ST7"
+    fix = "Name the actual components (vector store, embedding model, serving engine, eval framework) and cut the marketing words."
+
+    def check(self, readme: Markdown | None) -> Verdict:
+        """The README names few concrete tools, or leans on buzzwords."""
+        if readme is None:
+            return _no_readme()
+        text = (
+            readme.prose_text()
+            + "\n"
+            + "\n".join(
+                " ".join(t.header) + " " + " ".join(c.text for c in t.cells())
+                for t in readme.tables
+            )
+        )
+        named = [tool for tool in TOOLS if tool.readme.search(text)]
+        categories = {tool.category for tool in named}
+        buzz = [
+            (number, m.group(0)) for number, line in readme.prose for m in BUZZWORDS.finditer(line)
+        ]
+        words = max(readme.word_count(), 1)
+        density = 1000 * len(buzz) / words
+        if buzz and (density > 4 or len(buzz) >= 5):
+            first = buzz[0]
+            return failed(
+                f"{len(buzz)} buzzwords in {words} words ({density:.1f} per 1000; e.g. '{first[1]}')",
+                Location(readme.path, first[0]),
+            )
+        if len(named) < 3 or len(categories) < 2:
+            listed = ", ".join(t.name for t in named) or "none"
+            return failed(
+                f"only {len(named)} specific tools named ({listed}); name at least 3 across 2 kinds"
+            )
+        return passed(
+            f"{len(named)} tools named ({', '.join(t.name for t in named[:6])}); {len(buzz)} buzzwords in {words} words",
+            Location(readme.path, 1),
+        )

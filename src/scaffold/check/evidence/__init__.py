@@ -1,0 +1,121 @@
+"""Evidence about one repository, gathered once and shared by every check.
+
+Each public property of `Repository` is a fact a check may ask for by parameter name. Properties
+are computed on first use and cached, so a fact no selected check needs is never computed.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from scaffold.check.evidence.ci import CiConfig, collect_ci
+from scaffold.check.evidence.dependencies import (
+    Dependencies,
+    PyProject,
+    collect_dependencies,
+    load_pyproject,
+)
+from scaffold.check.evidence.eval_sets import EvalSets, collect_eval_sets
+from scaffold.check.evidence.files import DEFAULT_SIZE_LIMIT, FileIndex, build_file_index
+from scaffold.check.evidence.history import GitHistory, read_git_history
+from scaffold.check.evidence.markdown import Markdown, parse_markdown
+from scaffold.check.evidence.python_source import PythonSources, collect_python_sources
+from scaffold.check.evidence.results import ResultsData, collect_results
+from scaffold.check.evidence.secrets import SecretScan, scan_for_secrets
+from scaffold.check.evidence.tasks import Tasks, collect_tasks
+from scaffold.check.evidence.tracks import TrackDetection, detect_tracks
+
+README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
+
+
+class Repository:
+    """The facts about the repository at `root`."""
+
+    FACTS = frozenset(
+        {
+            "root",
+            "files",
+            "readme",
+            "pyproject",
+            "dependencies",
+            "python",
+            "results",
+            "eval_sets",
+            "tasks",
+            "ci",
+            "git_history",
+            "secrets",
+            "tracks",
+        }
+    )
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        size_limit: int = DEFAULT_SIZE_LIMIT,
+        tracks: list[str] | None = None,
+        exclude: list[str] | None = None,
+    ) -> None:
+        self.root = root
+        self._size_limit = size_limit
+        self._forced_tracks = tracks
+        self._exclude = exclude or []
+
+    def fact(self, name: str) -> object:
+        if name not in self.FACTS:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    @cached_property
+    def files(self) -> FileIndex:
+        return build_file_index(self.root, size_limit=self._size_limit, exclude=self._exclude)
+
+    @cached_property
+    def readme(self) -> Markdown | None:
+        found = self.files.at_root(*README_NAMES)
+        if found is None:
+            return None
+        text = self.files.read_text(found.path)
+        return parse_markdown(found.path, text) if text is not None else None
+
+    @cached_property
+    def pyproject(self) -> PyProject | None:
+        return load_pyproject(self.files)
+
+    @cached_property
+    def dependencies(self) -> Dependencies:
+        return collect_dependencies(self.files, self.pyproject)
+
+    @cached_property
+    def python(self) -> PythonSources:
+        return collect_python_sources(self.files)
+
+    @cached_property
+    def results(self) -> ResultsData:
+        return collect_results(self.files)
+
+    @cached_property
+    def eval_sets(self) -> EvalSets:
+        return collect_eval_sets(self.files)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        return collect_tasks(self.files, self.pyproject)
+
+    @cached_property
+    def ci(self) -> CiConfig:
+        return collect_ci(self.files, self.tasks)
+
+    @cached_property
+    def git_history(self) -> GitHistory:
+        return read_git_history(self.root)
+
+    @cached_property
+    def secrets(self) -> SecretScan:
+        return scan_for_secrets(self.files)
+
+    @cached_property
+    def tracks(self) -> TrackDetection:
+        return detect_tracks(self.python, self.readme, self._forced_tracks)

@@ -1,0 +1,280 @@
+"""The file index: every regular file under the root, found once, never following a link."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scaffold.check.evidence.ignore import IgnoreRule, is_ignored, parse_gitignore
+
+DEFAULT_SIZE_LIMIT = 1024 * 1024
+DEFAULT_FILE_LIMIT = 200_000
+_TEXT_CACHE_BUDGET = 32 * 1024 * 1024
+
+# Tool caches, virtual environments and build output: never the author's work.
+SKIPPED_DIRECTORIES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".hypothesis",
+        ".eggs",
+        "site-packages",
+        ".ipynb_checkpoints",
+        ".idea",
+        ".vscode",
+        ".cache",
+        ".data",
+    }
+)
+BINARY_SUFFIXES = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+        ".ico",
+        ".bmp",
+        ".pdf",
+        ".zip",
+        ".gz",
+        ".tgz",
+        ".bz2",
+        ".xz",
+        ".7z",
+        ".whl",
+        ".pt",
+        ".pth",
+        ".bin",
+        ".safetensors",
+        ".gguf",
+        ".onnx",
+        ".parquet",
+        ".arrow",
+        ".feather",
+        ".npy",
+        ".npz",
+        ".pkl",
+        ".pickle",
+        ".so",
+        ".dylib",
+        ".dll",
+        ".exe",
+        ".o",
+        ".a",
+        ".pyc",
+        ".db",
+        ".sqlite",
+        ".mp4",
+        ".mov",
+        ".webm",
+        ".mp3",
+        ".wav",
+        ".ttf",
+        ".woff",
+        ".woff2",
+        ".jar",
+        ".h5",
+        ".ckpt",
+        ".index",
+    }
+)
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    path: str
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def suffix(self) -> str:
+        name = self.name
+        dot = name.rfind(".")
+        return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(self.path.split("/"))
+
+
+@dataclass
+class FileIndex:
+    """Files under `root` (relative POSIX paths) plus counts of what was skipped and why."""
+
+    root: Path
+    size_limit: int = DEFAULT_SIZE_LIMIT
+    files: dict[str, IndexedFile] = field(default_factory=dict)
+    skipped: Counter[str] = field(default_factory=Counter)
+    skipped_examples: dict[str, list[str]] = field(default_factory=dict)
+    _text_cache: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _counted: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    _cached_bytes: int = field(default=0, repr=False)
+
+    def skip(self, reason: str, path: str) -> None:
+        """Count `path` as skipped for `reason` (once per file and reason)."""
+        if (reason, path) in self._counted:
+            return
+        self._counted.add((reason, path))
+        self.skipped[reason] += 1
+        examples = self.skipped_examples.setdefault(reason, [])
+        if len(examples) < 3:
+            examples.append(path)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.files
+
+    def __iter__(self) -> Iterator[IndexedFile]:
+        return iter(self.files.values())
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def named(self, *names: str) -> list[IndexedFile]:
+        """Files whose base name is one of `names` (case-insensitive), shallowest first."""
+        wanted = {name.lower() for name in names}
+        found = [f for f in self.files.values() if f.name.lower() in wanted]
+        return sorted(found, key=lambda f: (f.path.count("/"), f.path))
+
+    def at_root(self, *names: str) -> IndexedFile | None:
+        for found in self.named(*names):
+            if "/" not in found.path:
+                return found
+        return None
+
+    def with_suffix(self, *suffixes: str) -> list[IndexedFile]:
+        wanted = {s.lower() for s in suffixes}
+        return [f for f in self.files.values() if f.suffix in wanted]
+
+    def readable(self, indexed: IndexedFile) -> bool:
+        return indexed.size <= self.size_limit
+
+    def read_text(self, path: str) -> str | None:
+        """The file's text, or None when it is missing, too large, binary, not UTF-8 or unreadable.
+
+        Each reason is counted once per file. Small texts are cached within a fixed byte budget,
+        so memory stays bounded whatever the repository holds.
+        """
+        if path in self._text_cache:
+            return self._text_cache[path]
+        text = self._read_uncached(path)
+        size = len(text) if text is not None else 0
+        if self._cached_bytes + size <= _TEXT_CACHE_BUDGET:
+            self._text_cache[path] = text
+            self._cached_bytes += size
+        return text
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """The raw content of an indexed file within the size limit that is not binary, else None."""
+        indexed = self.files.get(path)
+        if indexed is None or indexed.size > self.size_limit:
+            return None
+        try:
+            with open(os.path.join(self.root, path), "rb") as handle:
+                data = handle.read(self.size_limit + 1)
+        except OSError:
+            self.skip("unreadable", path)
+            return None
+        if b"\x00" in data[:8192]:
+            self.skip("binary", path)
+            return None
+        return data
+
+    def cached_text(self, path: str) -> str | None:
+        """The text if an earlier read left it in the cache; never reads the disk."""
+        return self._text_cache.get(path)
+
+    def _read_uncached(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.skip("not UTF-8", path)
+            return None
+
+    def texts(self, files: Iterable[IndexedFile]) -> Iterator[tuple[IndexedFile, str]]:
+        for indexed in files:
+            text = self.read_text(indexed.path)
+            if text is not None:
+                yield indexed, text
+
+
+def build_file_index(
+    root: Path,
+    *,
+    size_limit: int = DEFAULT_SIZE_LIMIT,
+    file_limit: int = DEFAULT_FILE_LIMIT,
+    exclude: list[str] | None = None,
+) -> FileIndex:
+    """Walk `root` once. Links are never followed (so loops and links leaving the repository
+    cannot be reached); tool caches, virtual environments and paths in the root `.gitignore` are
+    left out; files over `size_limit` are indexed but never read."""
+    index = FileIndex(root=root, size_limit=size_limit)
+    rules = _root_ignore_rules(root, size_limit) + parse_gitignore("\n".join(exclude or []))
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        directory, prefix = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listing = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            index.skip("unreadable directory", prefix or ".")
+            continue
+        for entry in listing:
+            relative = f"{prefix}{entry.name}"
+            try:
+                if entry.is_symlink():
+                    index.skip("symlink (not followed)", relative)
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name in SKIPPED_DIRECTORIES or entry.name.endswith(".egg-info"):
+                        continue
+                    if rules and is_ignored(rules, relative, True):
+                        continue
+                    stack.append((entry.path, relative + "/"))
+                    continue
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                index.skip("unreadable", relative)
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                index.skip("not a regular file", relative)
+                continue
+            if rules and is_ignored(rules, relative, False):
+                continue
+            if len(index.files) >= file_limit:
+                index.skip("over the file limit", relative)
+                continue
+            if info.st_size > size_limit:
+                index.skip(f"over {size_limit // 1024} KiB", relative)
+            index.files[relative] = IndexedFile(relative, info.st_size)
+    return index
+
+
+def _root_ignore_rules(root: Path, size_limit: int) -> list[IgnoreRule]:
+    path = root / ".gitignore"
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > size_limit:
+            return []
+        return parse_gitignore(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return []

@@ -1,0 +1,123 @@
+"""Committed results data: JSON (and CSV) files of metrics, flattened into numbers and keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from scaffold.check.evidence.files import FileIndex, IndexedFile
+
+_RESULTS_DIRECTORIES = frozenset({"results", "reports", "metrics", "outputs", "runs"})
+_RESULTS_NAME = re.compile(r"(result|metric|bench|eval|ablation|score|report)", re.I)
+_NOT_RESULTS = frozenset({"package.json", "package-lock.json", "tsconfig.json", "composer.json"})
+
+
+@dataclass(frozen=True)
+class NumberAt:
+    key_path: str
+    value: float
+
+
+@dataclass
+class ResultsFile:
+    path: str
+    data: Any
+    numbers: list[NumberAt] = field(default_factory=list)
+    keys: dict[str, list[Any]] = field(default_factory=dict)
+    """Every key (lower case) mapped to the values seen under it."""
+
+    def has_key(self, pattern: re.Pattern[str]) -> str | None:
+        for key in self.keys:
+            if pattern.search(key):
+                return key
+        return None
+
+    def values_for(self, pattern: re.Pattern[str]) -> list[Any]:
+        values: list[Any] = []
+        for key, seen in self.keys.items():
+            if pattern.search(key):
+                values.extend(seen)
+        return values
+
+
+@dataclass
+class ResultsData:
+    files: list[ResultsFile]
+
+    def all_numbers(self) -> list[tuple[str, NumberAt]]:
+        return [(f.path, number) for f in self.files for number in f.numbers]
+
+
+def _flatten(node: Any, prefix: str, out: ResultsFile, depth: int = 0) -> None:
+    if depth > 40 or len(out.numbers) > 200_000:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            key_text = str(key)
+            out.keys.setdefault(key_text.lower(), []).append(value)
+            number = _as_number(key_text)
+            if number is not None:
+                out.numbers.append(NumberAt(f"{prefix}{key_text} (key)", number))
+            _flatten(value, f"{prefix}{key_text}.", out, depth + 1)
+    elif isinstance(node, list):
+        for position, value in enumerate(node):
+            _flatten(value, f"{prefix}{position}.", out, depth + 1)
+    elif isinstance(node, bool):
+        return
+    elif isinstance(node, int | float):
+        out.numbers.append(NumberAt(prefix.rstrip("."), float(node)))
+    elif isinstance(node, str):
+        number = _as_number(node)
+        if number is not None:
+            out.numbers.append(NumberAt(prefix.rstrip("."), number))
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _is_results_file(indexed: IndexedFile) -> bool:
+    if indexed.suffix not in {".json", ".csv"} or indexed.name.lower() in _NOT_RESULTS:
+        return False
+    directories = {part.lower() for part in indexed.parts[:-1]}
+    if directories & {"node_modules", "fixtures", "golden", "data"}:
+        return False
+    return bool(directories & _RESULTS_DIRECTORIES) or bool(_RESULTS_NAME.search(indexed.name))
+
+
+def parse_results_file(path: str, text: str) -> ResultsFile | None:
+    """Parse one results file; None when it is malformed."""
+    if path.lower().endswith(".csv"):
+        try:
+            rows = list(csv.DictReader(io.StringIO(text)))
+        except csv.Error:
+            return None
+        parsed = ResultsFile(path, rows)
+        _flatten(rows, "", parsed)
+        return parsed
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    parsed = ResultsFile(path, data)
+    _flatten(data, "", parsed)
+    return parsed
+
+
+def collect_results(files: FileIndex) -> ResultsData:
+    found: list[ResultsFile] = []
+    for indexed, text in files.texts(f for f in files if _is_results_file(f)):
+        parsed = parse_results_file(indexed.path, text)
+        if parsed is None:
+            files.skip("malformed JSON/CSV", indexed.path)
+            continue
+        found.append(parsed)
+    return ResultsData(sorted(found, key=lambda f: f.path))

@@ -1,0 +1,105 @@
+"""Which project tracks apply (rag, agent, serving), from imports in the code and the README.
+
+A library that is declared as a dependency but never imported does not make a track apply.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from scaffold.check.evidence.markdown import Markdown
+from scaffold.check.evidence.python_source import PythonSources
+
+GENERAL = "general"
+_README_MENTIONS = 5
+TRACK_NAMES = ("rag", "agent", "serving")
+
+_CODE_SIGNALS: dict[str, tuple[str, ...]] = {
+    "rag": (
+        "faiss",
+        "chromadb",
+        "qdrant_client",
+        "pgvector",
+        "lancedb",
+        "weaviate",
+        "pinecone",
+        "pymilvus",
+        "llama_index",
+        "haystack",
+        "rank_bm25",
+        "bm25s",
+        "ragas",
+        "langchain_community.vectorstores",
+        "langchain_chroma",
+        "langchain_postgres",
+        "langchain_text_splitters",
+        "langchain_qdrant",
+        "langchain_pinecone",
+    ),
+    "agent": (
+        "langgraph",
+        "autogen",
+        "autogen_agentchat",
+        "crewai",
+        "agents",
+        "smolagents",
+        "pydantic_ai",
+        "swarm",
+    ),
+    "serving": ("vllm", "sglang", "tensorrt_llm", "text_generation", "tritonclient"),
+}
+_README_SIGNALS: dict[str, re.Pattern[str]] = {
+    "rag": re.compile(
+        r"\bRAG\b|retrieval[- ]augmented|\bvector (store|database|search)\b|\bretriev(al|er)\b"
+    ),
+    "agent": re.compile(r"\bagent(s|ic)?\b|\btool[- ]call(s|ing)?\b|\bfunction[- ]calling\b", re.I),
+    "serving": re.compile(
+        r"\b(vllm|sglang|tensorrt[- ]llm|text[- ]generation[- ]inference|serving engine|inference server|tokens/s|tok/s)\b",
+        re.I,
+    ),
+}
+
+
+@dataclass
+class TrackDetection:
+    detected: dict[str, list[str]] = field(default_factory=dict)
+    """Track name to the evidence that made it apply; `general` always applies."""
+    forced: bool = False
+
+
+def detect_tracks(
+    python: PythonSources,
+    readme: Markdown | None,
+    forced: list[str] | None = None,
+) -> TrackDetection:
+    if forced is not None:
+        return TrackDetection(
+            {name: ["set in [tool.scaffold.check] tracks"] for name in forced if name != GENERAL},
+            True,
+        )
+    imports: dict[str, tuple[str, int]] = {}
+    for code in python.code:
+        for name, line in code.imports.items():
+            imports.setdefault(name, (code.path, line))
+    detection = TrackDetection()
+    for track in TRACK_NAMES:
+        evidence: list[str] = []
+        for module in _CODE_SIGNALS[track]:
+            if module in imports:
+                path, line = imports[module]
+                evidence.append(f"imports {module} ({path}:{line})")
+        mentions: list[int] = []
+        if readme is not None:
+            mentions = [number for number, _ in readme.find_lines(_README_SIGNALS[track])]
+        # A code signal alone, a title about it, or a README that keeps returning to it.
+        title_mentions = bool(
+            readme and readme.sections and _README_SIGNALS[track].search(readme.sections[0].title)
+        )
+        if len(mentions) >= _README_MENTIONS or (title_mentions and len(mentions) >= 2):
+            evidence.append(
+                f"README mentions it {len(mentions)} times (first {readme.path if readme else ''}:{mentions[0]})"
+            )
+        if evidence:
+            detection.detected[track] = evidence
+    return detection

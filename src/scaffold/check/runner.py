@@ -1,0 +1,121 @@
+"""Run the checks against one repository: resolve facts by name, honour requires, tracks and config."""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scaffold.check.config import CheckConfig, config_from_table
+from scaffold.check.evidence import Repository
+from scaffold.check.evidence.files import DEFAULT_SIZE_LIMIT
+from scaffold.check.model import Check, Finding, Status, Verdict, failed, not_applicable
+from scaffold.check.scoring import Score, ScoringPolicy, score
+
+CHECK_METHOD = "check"
+
+
+class CheckTargetError(Exception):
+    """The path cannot be checked; the message says why."""
+
+
+@dataclass
+class CheckRun:
+    root: Path
+    findings: list[Finding]
+    score: Score
+    tracks: dict[str, list[str]]
+    skipped: dict[str, int]
+    skipped_examples: dict[str, list[str]]
+    file_count: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+def validate_target(path: Path) -> Path:
+    if not path.exists() and not path.is_symlink():
+        raise CheckTargetError(f"{path} does not exist.")
+    if path.is_symlink() and not path.exists():
+        raise CheckTargetError(f"{path} is a broken link.")
+    if not path.is_dir():
+        raise CheckTargetError(f"{path} is a file; pass the repository's directory.")
+    try:
+        next(path.iterdir(), None)
+    except OSError as exc:
+        raise CheckTargetError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+    return path.resolve()
+
+
+def repository_config(root: Path) -> tuple[CheckConfig, list[str]]:
+    """The checked repository's own `[tool.scaffold.check]`; a broken pyproject is a note, not an error."""
+    path = root / "pyproject.toml"
+    if path.is_symlink() or not path.is_file():
+        return CheckConfig(), []
+    try:
+        if path.stat().st_size > DEFAULT_SIZE_LIMIT:
+            return CheckConfig(), ["pyproject.toml is over the size limit; [tool.scaffold.check] was not read"]
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, RecursionError, ValueError) as exc:
+        return CheckConfig(), [f"pyproject.toml could not be read ({exc}); [tool.scaffold.check] was ignored"]
+    table = data.get("tool", {}).get("scaffold", {}).get("check") if isinstance(data.get("tool"), dict) else None
+    return config_from_table(table), []
+
+
+def _verdict(check: type[Check], repository: Repository) -> Verdict:
+    instance = check()
+    arguments = {name: repository.fact(name) for name in check.fact_names()}
+    method = getattr(instance, CHECK_METHOD)
+    try:
+        verdict = method(**arguments)
+    except Exception as exc:  # one faulty check must not sink the whole report
+        return failed(f"the check itself crashed ({type(exc).__name__}: {exc}); please report it")
+    if not isinstance(verdict, Verdict):
+        return failed(f"the check returned {type(verdict).__name__}, not a Verdict")
+    return verdict
+
+
+def run_checks(
+    root: Path,
+    checks: Sequence[type[Check]],
+    config: CheckConfig | None = None,
+    *,
+    size_limit: int = DEFAULT_SIZE_LIMIT,
+    policy: ScoringPolicy | None = None,
+) -> CheckRun:
+    started = time.perf_counter()
+    root = validate_target(root)
+    notes: list[str] = []
+    if config is None:
+        config, notes = repository_config(root)
+    repository = Repository(root, size_limit=size_limit, tracks=config.tracks, exclude=config.exclude)
+    tracks = repository.tracks.detected
+    by_id: dict[str, Finding] = {}
+    findings: list[Finding] = []
+    for check in checks:
+        if not config.is_selected(check.id):
+            continue
+        verdict: Verdict
+        if check.id in config.not_applicable:
+            verdict = not_applicable(config.not_applicable[check.id])
+        elif check.track is not None and check.track not in tracks:
+            verdict = not_applicable(f"the {check.track} track was not detected")
+        else:
+            unmet = [r for r in sorted(check.requires) if r in by_id and by_id[r].status is Status.FAIL]
+            verdict = failed(f"needs {', '.join(unmet)} to pass first") if unmet else _verdict(check, repository)
+        finding = Finding(check.id, check.family, check.title(), check.weight, check.fix, check.track, verdict)
+        by_id[check.id] = finding
+        findings.append(finding)
+    files = repository.files
+    return CheckRun(
+        root=root,
+        findings=findings,
+        score=score(findings, policy),
+        tracks=tracks,
+        skipped=dict(files.skipped),
+        skipped_examples=dict(files.skipped_examples),
+        file_count=len(files),
+        seconds=time.perf_counter() - started,
+        notes=notes,
+    )

@@ -1,0 +1,95 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+from scaffold.check import docs
+from scaffold.check.registry import ENTRY_POINT_GROUP, RegistryError, load_checks
+from tests.check.conftest import REPO_ROOT, score_tree, write_tree
+
+
+def test_readme_check_list_is_generated_and_up_to_date() -> None:
+    assert docs.main(["--check", str(REPO_ROOT / "README.md")]) == 0
+
+
+def test_every_rubric_row_is_a_check() -> None:
+    ids = {c.id for c in load_checks(include_plugins=False)}
+    rubric = (
+        {f"ST{i}" for i in range(1, 8)}
+        | {f"EV{i}" for i in range(1, 8)}
+        | {f"EN{i}" for i in range(1, 7)}
+    )
+    rubric |= {f"PR{i}" for i in range(1, 6)} | {f"PF{i}" for i in range(1, 4)}
+    rubric |= {"RAG1", "RAG2", "RAG3", "AG1", "AG2", "SV1", "SV2"}
+    assert ids == rubric
+
+
+def test_rewrite_block_adds_a_section_when_missing_and_replaces_it_when_present() -> None:
+    added = docs.rewrite_block("# Title\n", "| a |\n")
+    assert "## Checks" in added and docs.START in added
+    replaced = docs.rewrite_block(added, "| b |\n")
+    assert "| b |" in replaced and "| a |" not in replaced
+
+
+PLUGIN = '''
+from scaffold.check.model import Check, passed, failed
+
+
+class HasChangelog(Check):
+    """A CHANGELOG is kept"""
+
+    id = "X1"
+    family = "extra"
+    fix = "Add CHANGELOG.md."
+
+    def check(self, files):
+        """No changelog."""
+        return passed("found") if "CHANGELOG.md" in files else failed("missing")
+
+
+def provide():
+    return [HasChangelog]
+'''
+
+
+def _install_plugin(site: Path, body: str) -> None:
+    write_tree(
+        site,
+        {
+            "demo_plugin.py": body,
+            "demo_plugin-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: demo-plugin\nVersion: 0.1\n",
+            "demo_plugin-0.1.dist-info/entry_points.txt": f"[{ENTRY_POINT_GROUP}]\nextra = demo_plugin:provide\n",
+        },
+    )
+
+
+def test_plugin_checks_from_the_entry_point_group_are_scored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _install_plugin(tmp_path / "site", PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    checks = load_checks()
+    assert "X1" in {c.id for c in checks}
+    repo = write_tree(tmp_path / "repo", {"CHANGELOG.md": "# 0.1\n"})
+    from scaffold.check.runner import run_checks
+
+    run = run_checks(repo, checks)
+    assert run.score.families["extra"].score == 100
+    sys.modules.pop("demo_plugin", None)
+
+
+def test_plugin_asking_for_an_unknown_fact_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _install_plugin(
+        tmp_path / "site", PLUGIN.replace("def check(self, files)", "def check(self, weather)")
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    with pytest.raises(RegistryError, match="unknown fact"):
+        load_checks()
+    sys.modules.pop("demo_plugin", None)
+
+
+def test_builtin_scoring_ignores_plugins_when_asked(tmp_path: Path) -> None:
+    run = score_tree(write_tree(tmp_path, {"README.md": "# x\n"}))
+    assert "extra" not in run.score.families

@@ -1,0 +1,108 @@
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from scaffold.check.model import Status
+from scaffold.check.runner import CheckRun
+from tests.check.conftest import finding, score_tree
+
+Repo = Callable[[dict[str, str | bytes]], CheckRun]
+
+
+def golden(cases: int, split: bool = True) -> str:
+    rows = []
+    for i in range(cases):
+        row = {"q": f"question {i}", "a": f"answer {i}"}
+        if split:
+            row["split"] = "dev" if i % 3 == 0 else "test"
+        rows.append(json.dumps(row))
+    return "\n".join(rows) + "\n"
+
+
+def test_eval_set_size_sets_the_credit(repo: Repo) -> None:
+    assert finding(repo({"evals/golden.jsonl": golden(20)}), "EV2").status is Status.FAIL
+    partial = finding(repo({"evals/golden.jsonl": golden(80)}), "EV2")
+    assert partial.status is Status.PASS
+    assert partial.verdict.credit == 0.5
+
+
+def test_full_credit_from_150_distinct_cases(tmp_path: Path) -> None:
+    (tmp_path / "evals").mkdir()
+    (tmp_path / "evals" / "qa.jsonl").write_text(golden(150))
+    assert finding(score_tree(tmp_path), "EV2").verdict.credit == 1.0
+
+
+def test_duplicated_cases_are_counted_once(repo: Repo) -> None:
+    line = json.dumps({"q": "same", "a": "same"}) + "\n"
+    ev2 = finding(repo({"evals/golden.jsonl": line * 400}), "EV2")
+    assert ev2.status is Status.FAIL
+    assert "only 1 distinct" in ev2.verdict.detail
+
+
+def test_split_field_passes_ev3_and_missing_split_fails(repo: Repo) -> None:
+    assert finding(repo({"evals/golden.jsonl": golden(60)}), "EV3").status is Status.PASS
+    assert (
+        finding(repo({"evals/golden.jsonl": golden(60, split=False)}), "EV3").status is Status.FAIL
+    )
+
+
+def test_results_need_run_metadata(repo: Repo) -> None:
+    bare = repo({"results/eval.json": json.dumps({"accuracy": 0.8})})
+    ev4 = finding(bare, "EV4")
+    assert ev4.status is Status.FAIL
+    assert "date" in ev4.verdict.detail and "commit" in ev4.verdict.detail
+    full = {
+        "run": {"utc_time": "2026-01-01", "git_commit": "abc", "config": {}, "model": "m"},
+        "metrics": {"accuracy": 0.8},
+    }
+    assert finding(repo({"results/eval.json": json.dumps(full)}), "EV4").status is Status.PASS
+
+
+README_WITH_NUMBERS = "# X\n\n## Results\n\n| metric | value |\n|---|---|\n| recall@5 | 0.84 |\n| accuracy | 71.2% |\n"
+
+
+def test_readme_numbers_backed_by_results_pass_with_rounding_and_percent(repo: Repo) -> None:
+    results = json.dumps({"metrics": {"recall_at_5": 0.8412, "accuracy": 0.7118}})
+    ev6 = finding(repo({"README.md": README_WITH_NUMBERS, "results/eval.json": results}), "EV6")
+    assert ev6.status is Status.PASS, ev6.verdict.detail
+
+
+def test_stale_readme_number_fails_with_both_values(repo: Repo) -> None:
+    results = json.dumps({"metrics": {"recall_at_5": 0.79, "accuracy": 0.712}})
+    ev6 = finding(repo({"README.md": README_WITH_NUMBERS, "results/eval.json": results}), "EV6")
+    assert ev6.status is Status.FAIL
+    assert "0.84" in ev6.verdict.detail and "0.79" in ev6.verdict.detail
+    assert "README.md:7" in ev6.verdict.detail
+
+
+def test_numbers_without_any_results_data_fail(repo: Repo) -> None:
+    ev6 = finding(repo({"README.md": README_WITH_NUMBERS}), "EV6")
+    assert ev6.status is Status.FAIL
+    assert "no results data" in ev6.verdict.detail
+
+
+def test_ev6_needs_a_results_table_first(repo: Repo) -> None:
+    ev6 = finding(repo({"README.md": "# X\n"}), "EV6")
+    assert ev6.verdict.detail == "needs ST4 to pass first"
+
+
+def test_eval_target_and_ci_gate(repo: Repo) -> None:
+    run = repo(
+        {
+            "Makefile": "eval:\n\tpython -m app.evaluate --fail-under 0.7\n",
+            ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: make eval\n",
+        }
+    )
+    assert finding(run, "EV1").status is Status.PASS
+    ev7 = finding(run, "EV7")
+    assert ev7.status is Status.PASS
+    assert str(ev7.verdict.evidence[0]).startswith(".github/workflows/ci.yml:")
+
+
+def test_empty_eval_target_does_not_count(repo: Repo) -> None:
+    assert finding(repo({"Makefile": "eval:\n\ntest:\n\tpytest\n"}), "EV1").status is Status.FAIL
+
+
+def test_ablation_file_passes_ev5(repo: Repo) -> None:
+    data = {"baseline": {"recall": 0.6}, "variants": [{"name": "rerank", "recall": 0.7}]}
+    assert finding(repo({"results/ablation.json": json.dumps(data)}), "EV5").status is Status.PASS

@@ -1,0 +1,83 @@
+"""The composite GitHub Action and the pre-commit hook run the real command."""
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from tests.check.conftest import FIXTURES, REPO_ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def test_action_is_composite_and_installs_and_runs_the_checker() -> None:
+    action = yaml.safe_load((REPO_ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    assert {"path", "fail-under", "sarif-file"} <= set(action["inputs"])
+    assert action["outputs"]["score"]["value"] == "${{ steps.check.outputs.score }}"
+    steps = {step.get("id"): step for step in action["runs"]["steps"]}
+    assert "scaffold check" in steps["check"]["run"]
+    assert "GITHUB_STEP_SUMMARY" in steps["check"]["run"]
+
+
+def _run_action_step(
+    tmp_path: Path, path: Path, fail_under: str
+) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
+    action = yaml.safe_load((REPO_ROOT / "action.yml").read_text())
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "INPUT_PATH": str(path),
+        "INPUT_FAIL_UNDER": fail_under,
+        "INPUT_SARIF_FILE": str(tmp_path / "out.sarif"),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "RUNNER_TEMP": str(tmp_path),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True
+    )
+    return done, summary, output
+
+
+def test_action_step_writes_summary_and_score_and_passes_above_threshold(tmp_path: Path) -> None:
+    done, summary, output = _run_action_step(tmp_path, FIXTURES / "strong-rag", "90")
+    assert done.returncode == 0, done.stderr
+    assert summary.read_text().startswith("## scaffold check:")
+    score = float(output.read_text().strip().removeprefix("score="))
+    assert score >= 90
+    assert (tmp_path / "out.sarif").is_file()
+
+
+def test_action_step_fails_under_the_threshold(tmp_path: Path) -> None:
+    done, summary, _ = _run_action_step(tmp_path, FIXTURES / "tutorial-clone", "60")
+    assert done.returncode == 1
+    assert "scaffold check" in summary.read_text()
+
+
+def test_pre_commit_hook_entry_is_the_installed_command() -> None:
+    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "scaffold-check")
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+    command, *args = hook["entry"].split()
+    scripts = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert command in scripts
+    done = subprocess.run(
+        [str(BIN / command), *args, *hook.get("args", []), "--fail-under", "90"],
+        cwd=FIXTURES / "strong-rag",
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    failing = subprocess.run(
+        [str(BIN / command), *args, "--fail-under", "90"],
+        cwd=FIXTURES / "notebook-only",
+        capture_output=True,
+        text=True,
+    )
+    assert failing.returncode == 1

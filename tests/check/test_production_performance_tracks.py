@@ -1,0 +1,157 @@
+import json
+from collections.abc import Callable
+
+from scaffold.check.model import Status
+from scaffold.check.runner import CheckRun
+from tests.check.conftest import finding
+
+Repo = Callable[[dict[str, str | bytes]], CheckRun]
+
+FASTAPI_APP = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/ask")
+def ask(question: str) -> dict[str, str]:
+    return {"answer": question}
+"""
+
+
+def test_fastapi_routes_are_a_serving_interface(repo: Repo) -> None:
+    pr1 = finding(repo({"src/app/api.py": FASTAPI_APP}), "PR1")
+    assert pr1.status is Status.PASS
+    assert str(pr1.verdict.evidence[0]) == "src/app/api.py:7"
+
+
+def test_importing_fastapi_without_routes_is_not_a_serving_interface(repo: Repo) -> None:
+    assert finding(repo({"app.py": "import fastapi\n"}), "PR1").status is Status.FAIL
+
+
+def test_dockerfile_needs_real_instructions(repo: Repo) -> None:
+    assert finding(repo({"Dockerfile": "# TODO\n"}), "PR2").status is Status.FAIL
+    dockerfile = 'FROM python:3.11-slim\nCOPY . .\nRUN pip install .\nCMD ["app"]\n'
+    assert finding(repo({"Dockerfile": dockerfile}), "PR2").status is Status.PASS
+
+
+def test_tracing_must_be_used_not_only_imported(repo: Repo) -> None:
+    imported_only = repo({"app.py": "from opentelemetry import trace\n\nprint('hello')\n"})
+    pr3 = finding(imported_only, "PR3")
+    assert pr3.status is Status.FAIL
+    assert "never used" in pr3.verdict.detail
+    used = repo({"app.py": "from opentelemetry import trace\n\ntracer = trace.get_tracer('app')\n"})
+    assert finding(used, "PR3").status is Status.PASS
+
+
+def test_tracing_in_tests_only_does_not_count(repo: Repo) -> None:
+    run = repo(
+        {
+            "tests/test_tracing.py": "from opentelemetry import trace\n\ndef test_t():\n    assert trace.get_tracer('x')\n"
+        }
+    )
+    assert finding(run, "PR3").status is Status.FAIL
+
+
+def test_prometheus_metrics_count(repo: Repo) -> None:
+    code = "from prometheus_client import Counter\n\nREQUESTS = Counter('requests', 'Requests served')\n"
+    assert finding(repo({"metrics.py": code}), "PR3").status is Status.PASS
+
+
+def test_demo_link_but_not_badges(repo: Repo) -> None:
+    badge = "# X\n\n![CI](https://img.shields.io/badge/ci-passing-green)\n"
+    assert finding(repo({"README.md": badge}), "PR4").status is Status.FAIL
+    demo = "# X\n\nTry the [live demo](https://huggingface.co/spaces/me/x).\n"
+    assert finding(repo({"README.md": demo}), "PR4").status is Status.PASS
+
+
+def test_committed_secret_fails_with_location(repo: Repo) -> None:
+    key = "sk-" + "a1B2c3D4" * 6
+    run = repo({"config.py": f"API_KEY = '{key}'\n", ".env.example": "API_KEY=\n"})
+    pr5 = finding(run, "PR5")
+    assert pr5.status is Status.FAIL
+    assert str(pr5.verdict.evidence[0]) == "config.py:1"
+    assert key not in pr5.verdict.detail
+
+
+def test_env_file_with_values_fails_unless_gitignored(repo: Repo) -> None:
+    files: dict[str, str | bytes] = {".env": "TOKEN=abc123\n", ".env.example": "TOKEN=\n"}
+    assert finding(repo(files), "PR5").status is Status.FAIL
+    ignored = {**files, ".gitignore": ".env\n"}
+    assert finding(repo(ignored), "PR5").status is Status.PASS
+
+
+def test_benchmark_results_need_percentiles_and_hardware(repo: Repo) -> None:
+    bench = {"p50_ms": 100, "p95_ms": 200}
+    run = repo({"Makefile": "bench:\n\tpython bench.py\n", "results/bench.json": json.dumps(bench)})
+    assert finding(run, "PF1").status is Status.PASS
+    pf2 = finding(run, "PF2")
+    assert pf2.status is Status.FAIL and "hardware" in pf2.verdict.detail
+    bench["hardware"] = {"cpu": "EPYC"}  # type: ignore[assignment]
+    run = repo({"Makefile": "bench:\n\tpython bench.py\n", "results/bench.json": json.dumps(bench)})
+    assert finding(run, "PF2").status is Status.PASS
+
+
+def test_cost_needs_a_number(repo: Repo) -> None:
+    assert (
+        finding(repo({"README.md": "# X\n\nCost matters a lot to us.\n"}), "PF3").status
+        is Status.FAIL
+    )
+    assert (
+        finding(repo({"README.md": "# X\n\nAbout $0.002 per request.\n"}), "PF3").status
+        is Status.PASS
+    )
+
+
+def test_track_checks_apply_only_to_detected_tracks(repo: Repo) -> None:
+    plain = repo({"README.md": "# A CLI\n"})
+    assert finding(plain, "RAG1").status is Status.NOT_APPLICABLE
+    rag = repo({"app.py": "import faiss\n"})
+    assert "rag" in rag.tracks
+    assert finding(rag, "RAG1").status is Status.FAIL
+
+
+def test_a_declared_but_unimported_library_does_not_make_a_track(repo: Repo) -> None:
+    run = repo(
+        {
+            "pyproject.toml": '[project]\nname="x"\ndependencies=["vllm==0.6.4"]\n',
+            "app.py": "print(1)\n",
+        }
+    )
+    assert "serving" not in run.tracks
+
+
+def test_retrieval_metrics_and_hybrid_search(repo: Repo) -> None:
+    files: dict[str, str | bytes] = {
+        "app.py": 'import faiss\n\nQUERY = "SELECT * FROM chunks WHERE tsv @@ plainto_tsquery(%s)"\n',
+        "results/eval.json": json.dumps({"recall_at_5": 0.8, "faithfulness": 0.7}),
+    }
+    run = repo(files)
+    assert finding(run, "RAG2").status is Status.PASS
+    assert finding(run, "RAG3").status is Status.PASS
+
+
+def test_agent_failure_handling(repo: Repo) -> None:
+    code = (
+        "import json\nimport langgraph\nimport httpx\n\n"
+        "def call(url):\n    try:\n        return json.loads(httpx.get(url, timeout=5).text)\n"
+        "    except json.JSONDecodeError:\n        return None\n"
+    )
+    ag1 = finding(repo({"agent.py": code}), "AG1")
+    assert ag1.status is Status.PASS, ag1.verdict.detail
+    assert finding(repo({"agent.py": "import langgraph\n"}), "AG1").status is Status.FAIL
+
+
+def test_serving_sweep_and_engine_config(repo: Repo) -> None:
+    sweep = {
+        "engine": {"model": "m", "quantization": "awq", "max_num_seqs": 64, "gpu": "L4"},
+        "rows": [{"concurrency": 1, "p50": 1.0}, {"concurrency": 8, "p50": 2.0}],
+    }
+    run = repo({"bench.py": "import vllm\n", "results/sweep.json": json.dumps(sweep)})
+    assert finding(run, "SV1").status is Status.PASS
+    assert finding(run, "SV2").status is Status.PASS
+    del sweep["engine"]["quantization"]  # type: ignore[attr-defined]
+    sv2 = finding(
+        repo({"bench.py": "import vllm\n", "results/sweep.json": json.dumps(sweep)}), "SV2"
+    )
+    assert sv2.status is Status.FAIL and "quantization" in sv2.verdict.detail
