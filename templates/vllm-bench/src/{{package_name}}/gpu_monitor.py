@@ -21,7 +21,7 @@ class GpuSampler:
             import pynvml  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
             pynvml.nvmlInit()
-        except Exception:  # noqa: BLE001 - no package or no driver: no GPU to sample
+        except Exception:  # no package or no driver: no GPU to sample
             return self
         self._nvml = pynvml
         self._thread = threading.Thread(target=self._run, daemon=True)
