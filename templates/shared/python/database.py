@@ -69,9 +69,7 @@ def connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
         return psycopg.connect(url, connect_timeout=10, **kwargs)
     except psycopg.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(
-            f"Cannot connect to the database at DATABASE_URL={redact(url)}: {first}"
-        ) from exc
+        raise DatabaseUnavailable(f"Cannot connect to the database at DATABASE_URL={redact(url)}: {first}") from exc
 
 
 def _prune_dead_handles(pgdata: Path) -> None:

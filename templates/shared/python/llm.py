@@ -92,9 +92,7 @@ class ChatClient:
         self._sleep = sleep
         self._jitter = jitter
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = httpx.Client(
-            base_url=self.base_url, timeout=timeout_s, headers=headers, transport=transport
-        )
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s, headers=headers, transport=transport)
 
     def close(self) -> None:
         self._http.close()
@@ -111,8 +109,11 @@ class ChatClient:
     ) -> ChatResult:
         body: dict[str, Any] = {"model": self.model, "messages": list(messages)}
         for key, value in (
-            ("tools", tools), ("tool_choice", tool_choice), ("response_format", response_format),
-            ("max_tokens", max_tokens), ("temperature", temperature),
+            ("tools", tools),
+            ("tool_choice", tool_choice),
+            ("response_format", response_format),
+            ("max_tokens", max_tokens),
+            ("temperature", temperature),
         ):
             if value is not None:
                 body[key] = value
@@ -136,9 +137,7 @@ class ChatClient:
                 span.set_attribute(GEN_AI_FINISH_REASONS, [result.finish_reason])
             return result
 
-    def _post_with_retries(
-        self, path: str, body: Mapping[str, Any], span: Any
-    ) -> tuple[Any, list[dict[str, Any]]]:
+    def _post_with_retries(self, path: str, body: Mapping[str, Any], span: Any) -> tuple[Any, list[dict[str, Any]]]:
         retries: list[dict[str, Any]] = []
         for attempt in range(self.max_retries + 1):
             reason: str
@@ -160,8 +159,7 @@ class ChatClient:
                         ) from None
                 if response.status_code not in RETRYABLE_STATUS:
                     raise LLMResponseError(
-                        f"{self.base_url} rejected the request with HTTP {response.status_code}: "
-                        f"{response.text[:200]}",
+                        f"{self.base_url} rejected the request with HTTP {response.status_code}: {response.text[:200]}",
                         retries,
                     )
                 reason = f"HTTP {response.status_code}"

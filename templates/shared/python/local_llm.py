@@ -30,16 +30,25 @@ def server_command(port: int, host: str = "127.0.0.1", n_ctx: int = 4096, n_thre
         sys.exit("error: the local model is not installed; run `make setup-llm` first.")
     model_path = assemble()
     return [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(model_path),
-        "--model_alias", MODEL_ALIAS,
-        "--host", host,
-        "--port", str(port),
-        "--n_ctx", str(n_ctx),
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model_path),
+        "--model_alias",
+        MODEL_ALIAS,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
         # The base model has no chat template of its own; vicuna's is a plain, robust format.
-        "--chat_format", "vicuna",
+        "--chat_format",
+        "vicuna",
         # The default (True) cuts a running stream when another request arrives.
-        "--interrupt_requests", "False",
+        "--interrupt_requests",
+        "False",
         # The server's default is half the cores; pass the core count to use them all.
         *(["--n_threads", str(n_threads)] if n_threads else []),
     ]
@@ -102,8 +111,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
     command = server_command(args.port, args.host)
-    print(f"Serving {MODEL_ALIAS} at http://{args.host}:{args.port}/v1 "
-          f"(export LLM_BASE_URL=http://{args.host}:{args.port}/v1 LLM_MODEL={MODEL_ALIAS})", flush=True)
+    print(
+        f"Serving {MODEL_ALIAS} at http://{args.host}:{args.port}/v1 "
+        f"(export LLM_BASE_URL=http://{args.host}:{args.port}/v1 LLM_MODEL={MODEL_ALIAS})",
+        flush=True,
+    )
     os.execv(command[0], command)
 
 

@@ -67,7 +67,7 @@ def _gpus() -> list[dict[str, Any]]:
         return []
     try:
         pynvml.nvmlInit()
-    except Exception:  # noqa: BLE001 - no driver means no GPU to report
+    except Exception:
         return []
     try:
         driver = pynvml.nvmlSystemGetDriverVersion()
@@ -76,12 +76,14 @@ def _gpus() -> list[dict[str, Any]]:
         for index in range(pynvml.nvmlDeviceGetCount()):
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
             memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
-            gpus.append({
-                "name": _text(pynvml.nvmlDeviceGetName(handle)),
-                "memory_gb": round(memory.total / 1024**3, 1),
-                "driver": _text(driver),
-                "cuda_driver": f"{cuda // 1000}.{cuda % 1000 // 10}",
-            })
+            gpus.append(
+                {
+                    "name": _text(pynvml.nvmlDeviceGetName(handle)),
+                    "memory_gb": round(memory.total / 1024**3, 1),
+                    "driver": _text(driver),
+                    "cuda_driver": f"{cuda // 1000}.{cuda % 1000 // 10}",
+                }
+            )
         return gpus
     finally:
         pynvml.nvmlShutdown()
@@ -109,7 +111,10 @@ def git_state(root: Path = Path(".")) -> tuple[str | None, bool]:
         ).stdout.strip()
         status = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, check=True,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return None, False

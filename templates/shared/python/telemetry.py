@@ -60,9 +60,7 @@ def configure_tracing(service_name: str, *, default_exporter: str = "console") -
 
 def add_exporter(exporter: SpanExporter, service_name: str = "test") -> None:
     """Send every finished span to ``exporter`` too, synchronously (used by tests)."""
-    configure_tracing(service_name, default_exporter="none").add_span_processor(
-        SimpleSpanProcessor(exporter)
-    )
+    configure_tracing(service_name, default_exporter="none").add_span_processor(SimpleSpanProcessor(exporter))
 
 
 def get_tracer(name: str) -> trace.Tracer:

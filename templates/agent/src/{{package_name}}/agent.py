@@ -27,9 +27,7 @@ from .toolkit import ToolExecutor, ToolOutcome
 
 _tracer = get_tracer(__name__)
 
-Status = Literal[
-    "answered", "step_budget_exhausted", "token_budget_exhausted", "model_unavailable", "model_error"
-]
+Status = Literal["answered", "step_budget_exhausted", "token_budget_exhausted", "model_unavailable", "model_error"]
 Event = dict[str, Any]
 
 INSTRUCTIONS = """You answer questions about daily Seattle weather from 2012 to 2015 by calling tools.
@@ -45,9 +43,9 @@ When you have the number, reply with only the final answer JSON."""
 
 @dataclass
 class AgentConfig:
-    max_steps: int = 6
+    max_steps: int = 4
     token_budget: int = 6000
-    max_tokens_per_call: int = 96
+    max_tokens_per_call: int = 48
     temperature: float = 0.0
     tool_policy: Literal["routed", "auto"] = "routed"
 
@@ -132,8 +130,10 @@ class Agent:
         for number in range(1, self.config.max_steps + 1):
             remaining = self.config.token_budget - record.input_tokens - record.output_tokens
             if remaining <= 0:
-                record.status, record.error = "token_budget_exhausted", (
-                    f"The token budget of {self.config.token_budget} was spent before an answer.")
+                record.status, record.error = (
+                    "token_budget_exhausted",
+                    (f"The token budget of {self.config.token_budget} was spent before an answer."),
+                )
                 return
             final_step = wants_final or (self.config.tool_policy == "routed" and not plan)
             step = StepRecord(step=number, kind="final" if final_step else "tool", latency_s=0.0)
@@ -142,7 +142,9 @@ class Agent:
                 span.set_attribute("agent.step", number)
                 span.set_attribute("agent.step.kind", step.kind)
                 try:
-                    result = self._call_model(messages, plan, final_step, min(remaining, self.config.max_tokens_per_call))
+                    result = self._call_model(
+                        messages, plan, final_step, min(remaining, self.config.max_tokens_per_call)
+                    )
                 except LLMError as exc:
                     step.retries.extend(exc.retries)
                     step.failures.append({"kind": type(exc).__name__, "detail": str(exc)})
@@ -166,22 +168,36 @@ class Agent:
                         step.tool_calls.append(_call_record(outcome))
                         step.retries.extend(outcome.retries)
                         if not outcome.ok:
-                            step.failures.append({"kind": outcome.error_kind, "detail": outcome.error,
-                                                  "tool": outcome.name})
+                            step.failures.append(
+                                {"kind": outcome.error_kind, "detail": outcome.error, "tool": outcome.name}
+                            )
                         elif plan and outcome.name == plan[0]:
                             plan.pop(0)
                     messages.append(self.dialect.assistant_tool_calls(result.tool_calls))
-                    messages.extend(self.dialect.tool_results(
-                        [(call, outcome.output) for call, outcome in zip(result.tool_calls, outcomes, strict=True)]))
+                    messages.extend(
+                        self.dialect.tool_results(
+                            [(call, outcome.output) for call, outcome in zip(result.tool_calls, outcomes, strict=True)]
+                        )
+                    )
                 else:
-                    # No tool call: in auto mode the model is done gathering; get the structured answer next.
-                    wants_final = True
-                    messages.append({"role": "assistant", "content": result.content})
+                    # No tool call: the model is done. A valid answer ends the run; anything else is
+                    # followed by a step that asks for the answer under the structured-output format.
+                    try:
+                        answer = parse_final_answer(result.content)
+                    except FinalAnswerError:
+                        wants_final = True
+                        messages.append({"role": "assistant", "content": result.content})
+                    else:
+                        record.status, record.answer = "answered", answer.model_dump()
+                        self._finish_step(record, step, step_started, span, emit)
+                        return
                 self._finish_step(record, step, step_started, span, emit)
         record.status = "step_budget_exhausted"
         record.error = f"No valid final answer within {self.config.max_steps} steps."
 
-    def _call_model(self, messages: list[dict[str, Any]], plan: list[str], final_step: bool, max_tokens: int) -> ChatResult:
+    def _call_model(
+        self, messages: list[dict[str, Any]], plan: list[str], final_step: bool, max_tokens: int
+    ) -> ChatResult:
         common: dict[str, Any] = {"max_tokens": max_tokens, "temperature": self.config.temperature}
         if final_step:
             schema = FinalAnswer.model_json_schema()
@@ -198,8 +214,9 @@ class Agent:
             messages.append({"role": "user", "content": f"{exc} Reply with only the JSON object."})
             return None
 
-    def _finish_step(self, record: RunRecord, step: StepRecord, started: float, span: Any,
-                     emit: Callable[[Event], None]) -> None:
+    def _finish_step(
+        self, record: RunRecord, step: StepRecord, started: float, span: Any, emit: Callable[[Event], None]
+    ) -> None:
         step.latency_s = time.perf_counter() - started
         record.steps.append(step)
         span.set_attribute("agent.failures", len(step.failures))
@@ -210,6 +227,13 @@ class Agent:
 
 
 def _call_record(outcome: ToolOutcome) -> dict[str, Any]:
-    return {"id": outcome.call_id, "name": outcome.name, "arguments": outcome.arguments, "ok": outcome.ok,
-            "error_kind": outcome.error_kind, "attempts": outcome.attempts, "latency_s": round(outcome.latency_s, 4),
-            "output": outcome.output[:500]}
+    return {
+        "id": outcome.call_id,
+        "name": outcome.name,
+        "arguments": outcome.arguments,
+        "ok": outcome.ok,
+        "error_kind": outcome.error_kind,
+        "attempts": outcome.attempts,
+        "latency_s": round(outcome.latency_s, 4),
+        "output": outcome.output[:500],
+    }

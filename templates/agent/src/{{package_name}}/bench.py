@@ -32,5 +32,7 @@ def run_level(agent: Agent, questions: Sequence[str], concurrency: int) -> dict[
 
 def cost_summary(levels: Sequence[dict[str, Any]], cost_per_hour_usd: float) -> dict[str, Any]:
     best = max(level["tasks_per_minute"] for level in levels)
-    return {"cost_per_hour_usd": cost_per_hour_usd,
-            "per_1k_tasks_usd": round(cost_per_hour_usd / (best * 60) * 1000, 4) if best else None}
+    return {
+        "cost_per_hour_usd": cost_per_hour_usd,
+        "per_1k_tasks_usd": round(cost_per_hour_usd / (best * 60) * 1000, 4) if best else None,
+    }

@@ -69,8 +69,7 @@ class Dialect:
             "role": "assistant",
             "content": text,
             "tool_calls": [
-                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                for c in calls
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls
             ],
         }
 

@@ -38,8 +38,16 @@ def load_tasks(path: Path, split: str | None = None) -> list[Task]:
             continue
         try:
             raw = json.loads(line)
-            task = Task(raw["id"], raw["split"], raw["template"], raw["question"], float(raw["answer"]),
-                        raw["unit"], float(raw["tolerance"]), tuple(raw["expected_tools"]))
+            task = Task(
+                raw["id"],
+                raw["split"],
+                raw["template"],
+                raw["question"],
+                float(raw["answer"]),
+                raw["unit"],
+                float(raw["tolerance"]),
+                tuple(raw["expected_tools"]),
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise TaskFileError(f"{path}:{number} is not a valid task ({exc}).") from None
         if split is None or task.split == split:
@@ -69,8 +77,10 @@ def tool_match(task: Task, record: RunRecord) -> tuple[int, int, int]:
 
 def cost_usd(prices: Mapping[str, Any], model: str, input_tokens: int, output_tokens: int) -> float:
     price = prices.get(model, {})
-    return (input_tokens * float(price.get("input_per_mtok", 0.0))
-            + output_tokens * float(price.get("output_per_mtok", 0.0))) / 1_000_000
+    return (
+        input_tokens * float(price.get("input_per_mtok", 0.0))
+        + output_tokens * float(price.get("output_per_mtok", 0.0))
+    ) / 1_000_000
 
 
 def load_prices(path: Path) -> dict[str, Any]:
@@ -91,8 +101,9 @@ def run_tasks(agent: Agent, tasks: Sequence[Task], advance: Callable[[], None] =
     return records
 
 
-def score(tasks: Sequence[Task], records: Sequence[RunRecord], *, model: str,
-          prices: Mapping[str, Any]) -> dict[str, Any]:
+def score(
+    tasks: Sequence[Task], records: Sequence[RunRecord], *, model: str, prices: Mapping[str, Any]
+) -> dict[str, Any]:
     n = len(tasks)
     correct = [is_correct(t, r) for t, r in zip(tasks, records, strict=True)]
     tp = predicted = expected = 0
@@ -118,11 +129,13 @@ def score(tasks: Sequence[Task], records: Sequence[RunRecord], *, model: str,
         "tool_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         "tool_sequence_accuracy": sequence_hits / n,
         "steps": summarize([float(len(r.steps)) for r in records]),
-        "tokens": {"input": input_tokens, "output": output_tokens,
-                   "per_task": (input_tokens + output_tokens) / n},
-        "cost_usd": {"total": cost_usd(prices, model, input_tokens, output_tokens),
-                     "per_1k_tasks_at": {name: 1000 / n * cost_usd(prices, name, input_tokens, output_tokens)
-                                         for name in prices}},
+        "tokens": {"input": input_tokens, "output": output_tokens, "per_task": (input_tokens + output_tokens) / n},
+        "cost_usd": {
+            "total": cost_usd(prices, model, input_tokens, output_tokens),
+            "per_1k_tasks_at": {
+                name: 1000 / n * cost_usd(prices, name, input_tokens, output_tokens) for name in prices
+            },
+        },
         "latency_ms": summarize([r.latency_s * 1000 for r in records]),
         "failures": dict(Counter(f["kind"] for r in records for f in r.failures)),
         "retries": len([x for r in records for x in r.retries]),
@@ -132,9 +145,17 @@ def score(tasks: Sequence[Task], records: Sequence[RunRecord], *, model: str,
 
 def case_rows(mode: str, tasks: Iterable[Task], records: Iterable[RunRecord]) -> list[dict[str, Any]]:
     return [
-        {"mode": mode, "id": t.id, "question": t.question, "expected": t.answer, "unit": t.unit,
-         "correct": is_correct(t, r), "expected_tools": list(t.expected_tools), "called_tools": called_tools(r),
-         **r.to_dict()}
+        {
+            "mode": mode,
+            "id": t.id,
+            "question": t.question,
+            "expected": t.answer,
+            "unit": t.unit,
+            "correct": is_correct(t, r),
+            "expected_tools": list(t.expected_tools),
+            "called_tools": called_tools(r),
+            **r.to_dict(),
+        }
         for t, r in zip(tasks, records, strict=True)
     ]
 

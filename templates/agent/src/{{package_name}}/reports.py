@@ -37,20 +37,26 @@ def eval_markdown(result: Mapping[str, Any]) -> str:
     notes = [f"Model `{result['run']['models'].get('llm')}`, policy `{result['run']['config'].get('tool_policy')}`."]
     if "faults" in metrics:
         injected = ", ".join(f"{k} {v}" for k, v in sorted(metrics["faults"].get("injected", {}).items())) or "none"
-        notes.append(f"Faults `{metrics['faults'].get('spec')}` at rate {metrics['faults'].get('rate')}; "
-                     f"injected: {injected}.")
+        notes.append(
+            f"Faults `{metrics['faults'].get('spec')}` at rate {metrics['faults'].get('rate')}; injected: {injected}."
+        )
     prices = metrics["clean"]["cost_usd"]["per_1k_tasks_at"]
     if prices:
-        notes.append("Cost per 1,000 tasks at the measured token counts: "
-                     + ", ".join(f"{name} ${value:.3f}" for name, value in prices.items()) + ".")
+        notes.append(
+            "Cost per 1,000 tasks at the measured token counts: "
+            + ", ".join(f"{name} ${value:.3f}" for name, value in prices.items())
+            + "."
+        )
     return "\n".join([table, "", *notes, "", provenance_line(result, "results/eval.json")])
 
 
 def failures_markdown(result: Mapping[str, Any], cases: Iterable[Mapping[str, Any]]) -> str:
     metrics = result["metrics"]
     modes = [mode for mode in ("clean", "faults") if mode in metrics]
-    kinds = sorted({k for mode in modes for k in metrics[mode]["failures"]} | {
-        f"status: {s}" for mode in modes for s in metrics[mode]["status"]})
+    kinds = sorted(
+        {k for mode in modes for k in metrics[mode]["failures"]}
+        | {f"status: {s}" for mode in modes for s in metrics[mode]["status"]}
+    )
 
     def count(mode: str, kind: str) -> int:
         if kind.startswith("status: "):
@@ -60,16 +66,20 @@ def failures_markdown(result: Mapping[str, Any], cases: Iterable[Mapping[str, An
     table = markdown_table(["failure or end state", *modes], [[k, *(count(m, k) for m in modes)] for k in kinds])
     by_template = markdown_table(
         ["question template", *(f"success {m}" for m in modes)],
-        [[name, *(metrics[m]["success_by_template"].get(name, 0.0) for m in modes)]
-         for name in metrics["clean"]["success_by_template"]],
+        [
+            [name, *(metrics[m]["success_by_template"].get(name, 0.0) for m in modes)]
+            for name in metrics["clean"]["success_by_template"]
+        ],
     )
     examples = [c for c in cases if c["mode"] == "clean" and not c["correct"]][:3]
     lines = [table, "", by_template, ""]
     for case in examples:
         tool_calls = [c for step in case["steps"] for c in step["tool_calls"]]
         calls = "; ".join(f"{c['name']}({json.dumps(c['arguments'])[:120]}) ok={c['ok']}" for c in tool_calls)
-        lines.append(f"- `{case['id']}` expected {case['expected']} {case['unit']}, got "
-                     f"{case['answer'] or case['status']}: {calls or 'no tool call'}")
+        lines.append(
+            f"- `{case['id']}` expected {case['expected']} {case['unit']}, got "
+            f"{case['answer'] or case['status']}: {calls or 'no tool call'}"
+        )
     return "\n".join(lines)
 
 
@@ -77,15 +87,39 @@ def bench_markdown(result: Mapping[str, Any]) -> str:
     metrics = result["metrics"]
     rows = []
     for level in metrics["levels"]:
-        rows.append([level["concurrency"], level["tasks"], round(level["task_ms"]["p50"]), round(level["task_ms"]["p95"]),
-                     round(level["task_ms"]["p99"]), round(level["step_ms"]["p50"]), round(level["step_ms"]["p95"]),
-                     level["tasks_per_minute"], level["output_tokens_per_s"]])
-    table = markdown_table(["concurrent runs", "tasks", "task p50 ms", "task p95 ms", "task p99 ms", "step p50 ms",
-                            "step p95 ms", "tasks/min", "output tok/s"], rows)
+        rows.append(
+            [
+                level["concurrency"],
+                level["tasks"],
+                round(level["task_ms"]["p50"]),
+                round(level["task_ms"]["p95"]),
+                round(level["task_ms"]["p99"]),
+                round(level["step_ms"]["p50"]),
+                round(level["step_ms"]["p95"]),
+                level["tasks_per_minute"],
+                level["output_tokens_per_s"],
+            ]
+        )
+    table = markdown_table(
+        [
+            "concurrent runs",
+            "tasks",
+            "task p50 ms",
+            "task p95 ms",
+            "task p99 ms",
+            "step p50 ms",
+            "step p95 ms",
+            "tasks/min",
+            "output tok/s",
+        ],
+        rows,
+    )
     cost = metrics["cost"]
-    note = (f"Machine cost at {cost['cost_per_hour_usd']} $/h: ${cost['per_1k_tasks_usd']:.3f} per 1,000 tasks "
-            f"at the best measured throughput. Engine: {result['run']['models'].get('llm')} "
-            f"({result['run']['config'].get('engine')}).")
+    note = (
+        f"Machine cost at {cost['cost_per_hour_usd']} $/h: ${cost['per_1k_tasks_usd']:.3f} per 1,000 tasks "
+        f"at the best measured throughput. Engine: {result['run']['models'].get('llm')} "
+        f"({result['run']['config'].get('engine')})."
+    )
     return "\n".join([table, "", note, "", provenance_line(result, "results/bench.json")])
 
 

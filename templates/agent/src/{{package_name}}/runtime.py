@@ -38,18 +38,28 @@ class Runtime:
     def agent(self, faults: FaultInjector | None = None) -> Agent:
         s = self.settings
         client = ChatClient(
-            self.llm_base_url, s.llm_model, api_key=s.llm_api_key, timeout_s=s.llm_timeout_s,
-            max_retries=s.llm_max_retries, backoff_s=s.llm_backoff_s,
+            self.llm_base_url,
+            s.llm_model,
+            api_key=s.llm_api_key,
+            timeout_s=s.llm_timeout_s,
+            max_retries=s.llm_max_retries,
+            backoff_s=s.llm_backoff_s,
             transport=faults.transport() if faults and faults.active else None,
         )
         tools = ToolExecutor(
             build_tools(self.database_url, self.service_url, self.http, max_rows=s.max_result_rows),
-            timeout_s=s.tool_timeout_s, max_retries=s.tool_max_retries, backoff_s=s.tool_backoff_s,
+            timeout_s=s.tool_timeout_s,
+            max_retries=s.tool_max_retries,
+            backoff_s=s.tool_backoff_s,
             faults=faults if faults and faults.active else None,
         )
-        config = AgentConfig(max_steps=s.max_steps, token_budget=s.token_budget,
-                             max_tokens_per_call=s.max_tokens_per_call, temperature=s.temperature,
-                             tool_policy=s.tool_policy)
+        config = AgentConfig(
+            max_steps=s.max_steps,
+            token_budget=s.token_budget,
+            max_tokens_per_call=s.max_tokens_per_call,
+            temperature=s.temperature,
+            tool_policy=s.tool_policy,
+        )
         return Agent(client, tools, self.dialect, config)
 
 

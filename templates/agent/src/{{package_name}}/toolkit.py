@@ -125,13 +125,18 @@ class ToolExecutor:
     def _execute(self, name: str, arguments_text: str, call_id: str, span: Any) -> ToolOutcome:
         tool = self.tools.get(name)
         if tool is None:
-            return _failure(call_id, name, "unknown_tool",
-                            f"There is no tool named {name!r}; available: {', '.join(self.tools)}.")
+            return _failure(
+                call_id, name, "unknown_tool", f"There is no tool named {name!r}; available: {', '.join(self.tools)}."
+            )
         try:
             raw = json.loads(arguments_text)
         except json.JSONDecodeError as exc:
-            return _failure(call_id, name, "malformed_arguments",
-                            f"The arguments are not valid JSON ({exc.msg} at position {exc.pos}).")
+            return _failure(
+                call_id,
+                name,
+                "malformed_arguments",
+                f"The arguments are not valid JSON ({exc.msg} at position {exc.pos}).",
+            )
         try:
             arguments = tool.arguments.model_validate(raw)
         except ValidationError as exc:
@@ -152,14 +157,22 @@ class ToolExecutor:
                 return _failure(call_id, name, "refused", str(exc), kwargs, attempt + 1, retries)
             except ValueError as exc:
                 return _failure(call_id, name, "tool_error", str(exc), kwargs, attempt + 1, retries)
-            except Exception as exc:  # noqa: BLE001 - any tool failure becomes a reported outcome
-                return _failure(call_id, name, "tool_exception", f"{type(exc).__name__}: {exc}",
-                                kwargs, attempt + 1, retries)
+            except Exception as exc:
+                return _failure(
+                    call_id, name, "tool_exception", f"{type(exc).__name__}: {exc}", kwargs, attempt + 1, retries
+                )
             else:
                 return _validated(tool, value, call_id, kwargs, attempt + 1, retries)
             if attempt == self.max_retries:
-                return _failure(call_id, name, kind, f"The tool failed {attempt + 1} times (last: {reason}).",
-                                kwargs, attempt + 1, retries)
+                return _failure(
+                    call_id,
+                    name,
+                    kind,
+                    f"The tool failed {attempt + 1} times (last: {reason}).",
+                    kwargs,
+                    attempt + 1,
+                    retries,
+                )
             delay = backoff_delay(attempt, self.backoff_s, self.backoff_s * 8, self._jitter())
             record = {"attempt": attempt + 1, "reason": reason, "delay_s": round(delay, 3)}
             retries.append(record)
@@ -176,18 +189,31 @@ def _validated(
             value = json.loads(value)
         result = value if isinstance(value, tool.result) else tool.result.model_validate(value)
     except json.JSONDecodeError:
-        return _failure(call_id, tool.name, "invalid_result", "The tool returned text that is not JSON.",
-                        kwargs, attempts, retries)
+        return _failure(
+            call_id, tool.name, "invalid_result", "The tool returned text that is not JSON.", kwargs, attempts, retries
+        )
     except ValidationError as exc:
-        return _failure(call_id, tool.name, "invalid_result",
-                        f"The tool's result does not match its schema ({exc.error_count()} errors).",
-                        kwargs, attempts, retries)
+        return _failure(
+            call_id,
+            tool.name,
+            "invalid_result",
+            f"The tool's result does not match its schema ({exc.error_count()} errors).",
+            kwargs,
+            attempts,
+            retries,
+        )
     return ToolOutcome(call_id, tool.name, True, result.model_dump_json(), kwargs, attempts=attempts, retries=retries)
 
 
 def _failure(
-    call_id: str, name: str, kind: str, message: str,
-    kwargs: dict[str, Any] | None = None, attempts: int = 0, retries: list[dict[str, Any]] | None = None,
+    call_id: str,
+    name: str,
+    kind: str,
+    message: str,
+    kwargs: dict[str, Any] | None = None,
+    attempts: int = 0,
+    retries: list[dict[str, Any]] | None = None,
 ) -> ToolOutcome:
-    return ToolOutcome(call_id, name, False, json.dumps({"error": message}), kwargs, kind, message, attempts,
-                       retries=retries or [])
+    return ToolOutcome(
+        call_id, name, False, json.dumps({"error": message}), kwargs, kind, message, attempts, retries=retries or []
+    )

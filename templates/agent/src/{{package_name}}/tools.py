@@ -50,8 +50,13 @@ def database_tool(database_url: str, *, max_rows: int = 20, timeout_ms: int = 20
 
 
 _OPERATORS: dict[type, Callable[..., float]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
 }
 
 
@@ -106,7 +111,9 @@ def conversion_tool(service_url: str, client: httpx.Client) -> Tool:
                 f"{service_url}/convert", params={"value": value, "from_unit": from_unit, "to_unit": to_unit}
             )
         except httpx.TransportError as exc:
-            raise ToolTransientError(f"The unit service at {service_url} is unreachable ({type(exc).__name__}).") from None
+            raise ToolTransientError(
+                f"The unit service at {service_url} is unreachable ({type(exc).__name__})."
+            ) from None
         if response.status_code == 429 or response.status_code >= 500:
             raise ToolTransientError(f"The unit service answered HTTP {response.status_code}.")
         if response.status_code >= 400:

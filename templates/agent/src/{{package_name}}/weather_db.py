@@ -52,8 +52,11 @@ def read_weather_csv(path: Path) -> list[tuple[date, float, float, float, float,
             return [
                 (
                     date.fromisoformat(row["date"].replace("/", "-")),
-                    float(row["precipitation"]), float(row["temp_max"]), float(row["temp_min"]),
-                    float(row["wind"]), row["weather"],
+                    float(row["precipitation"]),
+                    float(row["temp_max"]),
+                    float(row["temp_min"]),
+                    float(row["wind"]),
+                    row["weather"],
                 )
                 for row in csv.DictReader(handle)
             ]
