@@ -213,7 +213,7 @@ class ChatClient:
 
 def backoff_delay(attempt: int, base_s: float, max_s: float, jitter: float) -> float:
     """Exponential backoff for retry ``attempt`` (0-based), capped, scaled by jitter in [0, 1) to 50-100 %."""
-    return min(max_s, base_s * 2**attempt) * (0.5 + jitter / 2)
+    return min(max_s, base_s * 2.0**attempt) * (0.5 + jitter / 2)
 
 
 def _arguments_text(arguments: Any) -> str:

@@ -101,7 +101,7 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if log is not subprocess.DEVNULL:
+        if not isinstance(log, int):
             log.close()
 
 

@@ -146,7 +146,7 @@ class Agent:
                         messages, plan, final_step, min(remaining, self.config.max_tokens_per_call)
                     )
                 except LLMError as exc:
-                    step.retries.extend(exc.retries)
+                    step.retries.extend(dict(retry) for retry in exc.retries)
                     step.failures.append({"kind": type(exc).__name__, "detail": str(exc)})
                     record.status = "model_unavailable" if isinstance(exc, LLMUnavailable) else "model_error"
                     record.error = str(exc)
