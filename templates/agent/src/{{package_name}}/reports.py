@@ -34,7 +34,10 @@ def eval_markdown(result: Mapping[str, Any]) -> str:
         row("cost (USD, configured price)", lambda m: f"{m['cost_usd']['total']:.4f}"),
     ]
     table = markdown_table(["metric", *(labels[m] for m in modes)], rows)
-    notes = [f"Model `{result['run']['models'].get('llm')}`, policy `{result['run']['config'].get('tool_policy')}`."]
+    config = result["run"]["config"]
+    notes = [f"Model `{result['run']['models'].get('llm')}`, policy `{config.get('tool_policy')}`."]
+    if config.get("subset"):
+        notes.append(f"**Subset**: {config.get('tasks')} evenly spaced tasks of the held-out split (`LIMIT`).")
     if "faults" in metrics:
         injected = ", ".join(f"{k} {v}" for k, v in sorted(metrics["faults"].get("injected", {}).items())) or "none"
         notes.append(
