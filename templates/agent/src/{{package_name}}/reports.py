@@ -135,3 +135,46 @@ def write_markdown(name: str, text: str, results_dir: Path = RESULTS_DIR) -> Pat
 def refresh_readme(blocks: Mapping[str, str], readme: Path = Path("README.md")) -> None:
     if readme.is_file():
         render_readme(blocks, readme)
+
+
+def eval_svg(result: Mapping[str, Any]) -> str:
+    """Grouped bars: success, answered and tool F1, without and with faults (plain SVG, no plotting library)."""
+    metrics = result["metrics"]
+    modes = [(mode, color) for mode, color in (("clean", "#4C78A8"), ("faults", "#F58518")) if mode in metrics]
+    bars = [("task success", "success_rate"), ("answered", "answered_rate"), ("tool-call F1", "tool_f1")]
+    width, height, top, bottom, left = 460, 260, 30, 40, 40
+    plot_h = height - top - bottom
+    group_w = (width - left - 20) / len(bars)
+    bar_w = group_w / (len(modes) + 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+        'font-size="12">',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#333"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">1.0</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>',
+    ]
+    for group, (label, key) in enumerate(bars):
+        x0 = left + group * group_w + bar_w / 2
+        for index, (mode, color) in enumerate(modes):
+            value = float(metrics[mode][key])
+            bar_h = value * plot_h
+            x = x0 + index * bar_w
+            parts.append(
+                f'<rect x="{x:.1f}" y="{top + plot_h - bar_h:.1f}" width="{bar_w - 4:.1f}" '
+                f'height="{bar_h:.1f}" fill="{color}"/>'
+            )
+            parts.append(
+                f'<text x="{x + bar_w / 2 - 2:.1f}" y="{top + plot_h - bar_h - 4:.1f}" '
+                f'text-anchor="middle">{value:.2f}</text>'
+            )
+        parts.append(
+            f'<text x="{x0 + bar_w * len(modes) / 2:.1f}" y="{height - 20}" text-anchor="middle">{label}</text>'
+        )
+    for index, (mode, color) in enumerate(modes):
+        parts.append(f'<rect x="{left + index * 150}" y="6" width="10" height="10" fill="{color}"/>')
+        parts.append(
+            f'<text x="{left + index * 150 + 14}" y="15">{"without faults" if mode == "clean" else "with faults"}'
+            "</text>"
+        )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
