@@ -15,6 +15,7 @@ def test_list_shows_every_kind_with_a_description() -> None:
     result = run_scaffold("list")
     assert result.returncode == 0
     assert "rag-qa" in result.stdout and "pgvector" in result.stdout
+    assert "agent" in result.stdout and "fault injection" in result.stdout
 
 
 def test_version() -> None:
@@ -53,6 +54,34 @@ def test_new_rag_qa_renders_a_complete_git_project(tmp_path: Path) -> None:
     assert len(log.stdout.splitlines()) == 1
     status = subprocess.run(["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True, check=True)
     assert status.stdout == ""  # clean, so `scaffold update` can run right away
+
+
+def test_new_agent_renders_a_complete_project_with_its_own_defaults(tmp_path: Path) -> None:
+    dest = tmp_path / "agent"
+    result = run_scaffold("new", "agent", str(dest), "--defaults")
+    assert result.returncode == 0, result.stderr
+    for name in (
+        "README.md",
+        "Makefile",
+        "Dockerfile",
+        ".env.example",
+        ".github/workflows/ci.yml",
+        "src/seattle_weather_analyst/agent.py",
+        "src/seattle_weather_analyst/llm.py",
+        "data/seattle-weather.csv",
+        "evals/tasks.jsonl",
+        "evals/baseline.json",
+        "tests/test_agent_failures.py",
+    ):
+        assert (dest / name).is_file(), name
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert answers["kind"] == "agent" and answers["package_name"] == "seattle_weather_analyst"
+    tasks = [json.loads(line) for line in (dest / "evals/tasks.jsonl").read_text().splitlines()]
+    assert sum(t["split"] == "test" for t in tasks) >= 50 and sum(t["split"] == "dev" for t in tasks) >= 30
+    # shared partials are included, not copied: the client is the same file in every kind
+    shared = Path(__file__).resolve().parents[1] / "templates/shared/python/llm.py"
+    assert (dest / "src/seattle_weather_analyst/llm.py").read_text() == shared.read_text()
+    assert "{{" not in (dest / "README.md").read_text()
 
 
 def test_invalid_answer_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:

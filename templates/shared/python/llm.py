@@ -170,7 +170,7 @@ class ChatClient:
                     "check that the server behind LLM_BASE_URL is up.",
                     retries,
                 )
-            delay = min(self.max_backoff_s, self.backoff_s * 2**attempt) * (0.5 + self._jitter() / 2)
+            delay = backoff_delay(attempt, self.backoff_s, self.max_backoff_s, self._jitter())
             if retry_after is not None:
                 delay = max(delay, min(retry_after, self.max_backoff_s * 4))
             record = {"attempt": attempt + 1, "reason": reason, "delay_s": round(delay, 3)}
@@ -209,6 +209,11 @@ class ChatClient:
             latency_s=latency_s,
             retries=retries,
         )
+
+
+def backoff_delay(attempt: int, base_s: float, max_s: float, jitter: float) -> float:
+    """Exponential backoff for retry ``attempt`` (0-based), capped, scaled by jitter in [0, 1) to 50-100 %."""
+    return min(max_s, base_s * 2.0**attempt) * (0.5 + jitter / 2)
 
 
 def _arguments_text(arguments: Any) -> str:

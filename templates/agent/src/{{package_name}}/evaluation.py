@@ -1,0 +1,181 @@
+"""Held-out task evaluation: task success, tool-call accuracy, steps, tokens, cost, latency."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .agent import Agent, RunRecord
+from .stats import summarize
+
+
+class TaskFileError(ValueError):
+    """The task file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    split: str
+    template: str
+    question: str
+    answer: float
+    unit: str
+    tolerance: float
+    expected_tools: tuple[str, ...]
+
+
+def load_tasks(path: Path, split: str | None = None) -> list[Task]:
+    if not path.is_file():
+        raise TaskFileError(f"{path} does not exist; rebuild it with `python scripts/build_tasks.py`.")
+    tasks = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            task = Task(
+                raw["id"],
+                raw["split"],
+                raw["template"],
+                raw["question"],
+                float(raw["answer"]),
+                raw["unit"],
+                float(raw["tolerance"]),
+                tuple(raw["expected_tools"]),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TaskFileError(f"{path}:{number} is not a valid task ({exc}).") from None
+        if split is None or task.split == split:
+            tasks.append(task)
+    if not tasks:
+        raise TaskFileError(f"{path} has no tasks in split {split!r}; use dev or test.")
+    return tasks
+
+
+def is_correct(task: Task, record: RunRecord) -> bool:
+    if record.status != "answered" or record.answer is None:
+        return False
+    allowed = max(task.tolerance, 0.01 * abs(task.answer))
+    return abs(float(record.answer["answer"]) - task.answer) <= allowed + 1e-9
+
+
+def called_tools(record: RunRecord) -> list[str]:
+    """Names of the tool calls that succeeded, in order (failed attempts are not choices that count)."""
+    return [call["name"] for call in record.tool_calls if call["ok"]]
+
+
+def tool_match(task: Task, record: RunRecord) -> tuple[int, int, int]:
+    """(true positives, predicted, expected) over tool names as multisets."""
+    predicted, expected = Counter(called_tools(record)), Counter(task.expected_tools)
+    return sum((predicted & expected).values()), sum(predicted.values()), sum(expected.values())
+
+
+def cost_usd(prices: Mapping[str, Any], model: str, input_tokens: int, output_tokens: int) -> float:
+    price = prices.get(model, {})
+    return (
+        input_tokens * float(price.get("input_per_mtok", 0.0))
+        + output_tokens * float(price.get("output_per_mtok", 0.0))
+    ) / 1_000_000
+
+
+def load_prices(path: Path) -> dict[str, Any]:
+    try:
+        prices: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except json.JSONDecodeError as exc:
+        raise TaskFileError(f"{path} is not valid JSON ({exc.msg}).") from None
+    return {name: value for name, value in prices.items() if not name.startswith("_")}
+
+
+def run_tasks(agent: Agent, tasks: Sequence[Task], advance: Callable[[], None] = lambda: None) -> list[RunRecord]:
+    records = []
+    for task in tasks:
+        records.append(agent.run(task.question))
+        advance()
+    return records
+
+
+def score(
+    tasks: Sequence[Task], records: Sequence[RunRecord], *, model: str, prices: Mapping[str, Any]
+) -> dict[str, Any]:
+    n = len(tasks)
+    correct = [is_correct(t, r) for t, r in zip(tasks, records, strict=True)]
+    tp = predicted = expected = 0
+    sequence_hits = 0
+    for task, record in zip(tasks, records, strict=True):
+        hit, pred, exp = tool_match(task, record)
+        tp, predicted, expected = tp + hit, predicted + pred, expected + exp
+        sequence_hits += called_tools(record) == list(task.expected_tools)
+    precision = tp / predicted if predicted else 0.0
+    recall = tp / expected if expected else 0.0
+    input_tokens = sum(r.input_tokens for r in records)
+    output_tokens = sum(r.output_tokens for r in records)
+    by_template: dict[str, list[bool]] = {}
+    for task, ok in zip(tasks, correct, strict=True):
+        by_template.setdefault(task.template, []).append(ok)
+    return {
+        "tasks": n,
+        "success_rate": sum(correct) / n,
+        "answered_rate": sum(r.status == "answered" for r in records) / n,
+        "status": dict(Counter(r.status for r in records)),
+        "tool_precision": precision,
+        "tool_recall": recall,
+        "tool_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "tool_sequence_accuracy": sequence_hits / n,
+        "steps": summarize([float(len(r.steps)) for r in records]),
+        "tokens": {"input": input_tokens, "output": output_tokens, "per_task": (input_tokens + output_tokens) / n},
+        "cost_usd": {
+            "total": cost_usd(prices, model, input_tokens, output_tokens),
+            "per_1k_tasks_at": {
+                name: 1000 / n * cost_usd(prices, name, input_tokens, output_tokens) for name in prices
+            },
+        },
+        "latency_ms": summarize([r.latency_s * 1000 for r in records]),
+        "failures": dict(Counter(f["kind"] for r in records for f in r.failures)),
+        "retries": len([x for r in records for x in r.retries]),
+        "success_by_template": {name: sum(oks) / len(oks) for name, oks in sorted(by_template.items())},
+    }
+
+
+def case_rows(mode: str, tasks: Iterable[Task], records: Iterable[RunRecord]) -> list[dict[str, Any]]:
+    return [
+        {
+            "mode": mode,
+            "id": t.id,
+            "question": t.question,
+            "expected": t.answer,
+            "unit": t.unit,
+            "correct": is_correct(t, r),
+            "expected_tools": list(t.expected_tools),
+            "called_tools": called_tools(r),
+            **r.to_dict(),
+        }
+        for t, r in zip(tasks, records, strict=True)
+    ]
+
+
+GATED = ("success_rate", "tool_f1", "answered_rate")
+
+
+def baseline_from(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    return {mode: {key: metrics[mode][key] for key in GATED} for mode in ("clean", "faults") if mode in metrics}
+
+
+def check_gate(metrics: Mapping[str, Any], baseline: Mapping[str, Any], tolerance: float = 0.05) -> list[str]:
+    """Regressions beyond ``tolerance`` (absolute), as sentences; empty when the gate passes."""
+    problems = []
+    for mode, expected in baseline.items():
+        if mode not in metrics:
+            problems.append(f"results have no '{mode}' run, but the baseline does; run `make eval`.")
+            continue
+        for key, floor in expected.items():
+            value = metrics[mode][key]
+            if value < floor - tolerance:
+                problems.append(f"{mode} {key} fell to {value:.3f} (baseline {floor:.3f}, tolerance {tolerance}).")
+    return problems

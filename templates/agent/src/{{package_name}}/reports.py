@@ -1,0 +1,180 @@
+"""Markdown for results/*.md and the README blocks, rendered from the results files only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .results import RESULTS_DIR, markdown_table, provenance_line, render_readme
+
+
+def eval_markdown(result: Mapping[str, Any]) -> str:
+    metrics = result["metrics"]
+    modes = [mode for mode in ("clean", "faults") if mode in metrics]
+    labels = {"clean": "without faults", "faults": "with injected faults"}
+
+    def row(label: str, pick: Any) -> list[Any]:
+        return [label, *(pick(metrics[mode]) for mode in modes)]
+
+    rows = [
+        row("tasks", lambda m: m["tasks"]),
+        row("task success", lambda m: m["success_rate"]),
+        row("answered (valid final JSON)", lambda m: m["answered_rate"]),
+        row("tool-call precision", lambda m: m["tool_precision"]),
+        row("tool-call recall", lambda m: m["tool_recall"]),
+        row("tool-call F1", lambda m: m["tool_f1"]),
+        row("tool sequence accuracy", lambda m: m["tool_sequence_accuracy"]),
+        row("steps per task (mean)", lambda m: m["steps"]["mean"]),
+        row("tokens per task (mean)", lambda m: m["tokens"]["per_task"]),
+        row("latency p50 (ms)", lambda m: round(m["latency_ms"]["p50"])),
+        row("latency p95 (ms)", lambda m: round(m["latency_ms"]["p95"])),
+        row("retries (total)", lambda m: m["retries"]),
+        row("cost (USD, configured price)", lambda m: f"{m['cost_usd']['total']:.4f}"),
+    ]
+    table = markdown_table(["metric", *(labels[m] for m in modes)], rows)
+    config = result["run"]["config"]
+    notes = [f"Model `{result['run']['models'].get('llm')}`, policy `{config.get('tool_policy')}`."]
+    if config.get("subset"):
+        notes.append(f"**Subset**: {config.get('tasks')} evenly spaced tasks of the held-out split (`LIMIT`).")
+    if "faults" in metrics:
+        injected = ", ".join(f"{k} {v}" for k, v in sorted(metrics["faults"].get("injected", {}).items())) or "none"
+        notes.append(
+            f"Faults `{metrics['faults'].get('spec')}` at rate {metrics['faults'].get('rate')}; injected: {injected}."
+        )
+    prices = metrics["clean"]["cost_usd"]["per_1k_tasks_at"]
+    if prices:
+        notes.append(
+            "Cost per 1,000 tasks at the measured token counts: "
+            + ", ".join(f"{name} ${value:.3f}" for name, value in prices.items())
+            + "."
+        )
+    return "\n".join([table, "", *notes, "", provenance_line(result, "results/eval.json")])
+
+
+def failures_markdown(result: Mapping[str, Any], cases: Iterable[Mapping[str, Any]]) -> str:
+    metrics = result["metrics"]
+    modes = [mode for mode in ("clean", "faults") if mode in metrics]
+    kinds = sorted(
+        {k for mode in modes for k in metrics[mode]["failures"]}
+        | {f"status: {s}" for mode in modes for s in metrics[mode]["status"]}
+    )
+
+    def count(mode: str, kind: str) -> int:
+        if kind.startswith("status: "):
+            return int(metrics[mode]["status"].get(kind[8:], 0))
+        return int(metrics[mode]["failures"].get(kind, 0))
+
+    table = markdown_table(["failure or end state", *modes], [[k, *(count(m, k) for m in modes)] for k in kinds])
+    by_template = markdown_table(
+        ["question template", *(f"success {m}" for m in modes)],
+        [
+            [name, *(metrics[m]["success_by_template"].get(name, 0.0) for m in modes)]
+            for name in metrics["clean"]["success_by_template"]
+        ],
+    )
+    examples = [c for c in cases if c["mode"] == "clean" and not c["correct"]][:3]
+    lines = [table, "", by_template, ""]
+    for case in examples:
+        tool_calls = [c for step in case["steps"] for c in step["tool_calls"]]
+        calls = "; ".join(f"{c['name']}({json.dumps(c['arguments'])[:120]}) ok={c['ok']}" for c in tool_calls)
+        lines.append(
+            f"- `{case['id']}` expected {case['expected']} {case['unit']}, got "
+            f"{case['answer'] or case['status']}: {calls or 'no tool call'}"
+        )
+    return "\n".join(lines)
+
+
+def bench_markdown(result: Mapping[str, Any]) -> str:
+    metrics = result["metrics"]
+    rows = []
+    for level in metrics["levels"]:
+        rows.append(
+            [
+                level["concurrency"],
+                level["tasks"],
+                round(level["task_ms"]["p50"]),
+                round(level["task_ms"]["p95"]),
+                round(level["task_ms"]["p99"]),
+                round(level["step_ms"]["p50"]),
+                round(level["step_ms"]["p95"]),
+                level["tasks_per_minute"],
+                level["output_tokens_per_s"],
+            ]
+        )
+    table = markdown_table(
+        [
+            "concurrent runs",
+            "tasks",
+            "task p50 ms",
+            "task p95 ms",
+            "task p99 ms",
+            "step p50 ms",
+            "step p95 ms",
+            "tasks/min",
+            "output tok/s",
+        ],
+        rows,
+    )
+    cost = metrics["cost"]
+    note = (
+        f"Machine cost at {cost['cost_per_hour_usd']} $/h: ${cost['per_1k_tasks_usd']:.3f} per 1,000 tasks "
+        f"at the best measured throughput. Engine: {result['run']['models'].get('llm')} "
+        f"({result['run']['config'].get('engine')})."
+    )
+    return "\n".join([table, "", note, "", provenance_line(result, "results/bench.json")])
+
+
+def write_markdown(name: str, text: str, results_dir: Path = RESULTS_DIR) -> Path:
+    path = results_dir / f"{name}.md"
+    path.write_text(text + "\n")
+    return path
+
+
+def refresh_readme(blocks: Mapping[str, str], readme: Path = Path("README.md")) -> None:
+    if readme.is_file():
+        render_readme(blocks, readme)
+
+
+def eval_svg(result: Mapping[str, Any]) -> str:
+    """Grouped bars: success, answered and tool F1, without and with faults (plain SVG, no plotting library)."""
+    metrics = result["metrics"]
+    modes = [(mode, color) for mode, color in (("clean", "#4C78A8"), ("faults", "#F58518")) if mode in metrics]
+    bars = [("task success", "success_rate"), ("answered", "answered_rate"), ("tool-call F1", "tool_f1")]
+    width, height, top, bottom, left = 460, 260, 30, 40, 40
+    plot_h = height - top - bottom
+    group_w = (width - left - 20) / len(bars)
+    bar_w = group_w / (len(modes) + 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+        'font-size="12">',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#333"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">1.0</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>',
+    ]
+    for group, (label, key) in enumerate(bars):
+        x0 = left + group * group_w + bar_w / 2
+        for index, (mode, color) in enumerate(modes):
+            value = float(metrics[mode][key])
+            bar_h = value * plot_h
+            x = x0 + index * bar_w
+            parts.append(
+                f'<rect x="{x:.1f}" y="{top + plot_h - bar_h:.1f}" width="{bar_w - 4:.1f}" '
+                f'height="{bar_h:.1f}" fill="{color}"/>'
+            )
+            parts.append(
+                f'<text x="{x + bar_w / 2 - 2:.1f}" y="{top + plot_h - bar_h - 4:.1f}" '
+                f'text-anchor="middle">{value:.2f}</text>'
+            )
+        parts.append(
+            f'<text x="{x0 + bar_w * len(modes) / 2:.1f}" y="{height - 20}" text-anchor="middle">{label}</text>'
+        )
+    for index, (mode, color) in enumerate(modes):
+        parts.append(f'<rect x="{left + index * 150}" y="6" width="10" height="10" fill="{color}"/>')
+        parts.append(
+            f'<text x="{left + index * 150 + 14}" y="15">{"without faults" if mode == "clean" else "with faults"}'
+            "</text>"
+        )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,85 @@
+"""Everything a run needs, started in one place: database, unit service, model endpoint, agent."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from .agent import Agent, AgentConfig
+from .database import database_url
+from .dialect import Dialect, resolve_dialect
+from .faults import FaultInjector
+from .llm import ChatClient
+from .local_llm import running_server
+from .reference_service import running_service
+from .settings import Settings
+from .toolkit import ToolExecutor
+from .tools import build_tools
+from .weather_db import load_weather
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database_url: str
+    service_url: str
+    llm_base_url: str
+    http: httpx.Client
+    rows: int
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect(resolve_dialect(self.settings.llm_dialect, self.settings.llm_model))
+
+    def agent(self, faults: FaultInjector | None = None) -> Agent:
+        s = self.settings
+        client = ChatClient(
+            self.llm_base_url,
+            s.llm_model,
+            api_key=s.llm_api_key,
+            timeout_s=s.llm_timeout_s,
+            max_retries=s.llm_max_retries,
+            backoff_s=s.llm_backoff_s,
+            transport=faults.transport() if faults and faults.active else None,
+        )
+        tools = ToolExecutor(
+            build_tools(self.database_url, self.service_url, self.http, max_rows=s.max_result_rows),
+            timeout_s=s.tool_timeout_s,
+            max_retries=s.tool_max_retries,
+            backoff_s=s.tool_backoff_s,
+            faults=faults if faults and faults.active else None,
+        )
+        config = AgentConfig(
+            max_steps=s.max_steps,
+            token_budget=s.token_budget,
+            max_tokens_per_call=s.max_tokens_per_call,
+            temperature=s.temperature,
+            tool_policy=s.tool_policy,
+        )
+        return Agent(client, tools, self.dialect, config)
+
+
+@contextmanager
+def llm_endpoint(settings: Settings) -> Iterator[str]:
+    """LLM_BASE_URL when set; otherwise the local model server, started for the duration."""
+    if settings.llm_base_url:
+        yield settings.llm_base_url
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with running_server(log_path=settings.data_dir / "llm-server.log", n_threads=os.cpu_count()) as url:
+        yield url
+
+
+@contextmanager
+def open_runtime(settings: Settings, *, with_llm: bool = True) -> Iterator[Runtime]:
+    with ExitStack() as stack:
+        url = stack.enter_context(database_url(settings.database_url, settings.data_dir))
+        rows = load_weather(url, settings.weather_csv)
+        service = settings.reference_service_url or stack.enter_context(running_service())
+        llm = stack.enter_context(llm_endpoint(settings)) if with_llm else (settings.llm_base_url or "")
+        http = stack.enter_context(httpx.Client(timeout=settings.tool_timeout_s))
+        yield Runtime(settings, url, service.rstrip("/"), llm, http, rows)
