@@ -158,6 +158,12 @@ def test_vllm_bench_scores_at_least_95_with_scaffold_check(vllm_bench_project: P
     assert report["score"]["total"] >= 95, failing
 
 
+AGENT_E2E = pytest.mark.skipif(
+    not os.environ.get("SCAFFOLD_E2E_AGENT"),
+    reason="agent end to end: held-out eval twice (clean and with faults) on the local model; set SCAFFOLD_E2E_AGENT=1",
+)
+
+
 @pytest.fixture(scope="module")
 def agent_project(workspace: Path) -> Path:
     dest = workspace / "agent"
@@ -167,12 +173,14 @@ def agent_project(workspace: Path) -> Path:
     return dest
 
 
+@AGENT_E2E
 def test_agent_lint_and_tests_pass_including_the_real_local_model(agent_project: Path) -> None:
     make(agent_project, "lint")
     output = make(agent_project, "test")
     assert " passed" in output and " failed" not in output and " skipped" not in output
 
 
+@AGENT_E2E
 def test_agent_eval_runs_clean_and_with_faults_and_fills_the_readme(agent_project: Path) -> None:
     make(agent_project, "eval", timeout=3600)
     result = json.loads((agent_project / "results/eval.json").read_text())
@@ -186,6 +194,7 @@ def test_agent_eval_runs_clean_and_with_faults_and_fills_the_readme(agent_projec
     make(agent_project, "gate")
 
 
+@AGENT_E2E
 def test_agent_bench_records_latency_at_two_concurrency_levels(agent_project: Path) -> None:
     make(agent_project, "bench", timeout=3600)
     result = json.loads((agent_project / "results/bench.json").read_text())
