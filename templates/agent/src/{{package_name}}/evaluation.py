@@ -93,6 +93,13 @@ def load_prices(path: Path) -> dict[str, Any]:
     return {name: value for name, value in prices.items() if not name.startswith("_")}
 
 
+def subset(tasks: Sequence[Task], limit: int | None) -> list[Task]:
+    """``limit`` evenly spaced tasks (every template stays represented); all of them without a limit."""
+    if not limit or limit >= len(tasks):
+        return list(tasks)
+    return [tasks[i * len(tasks) // limit] for i in range(limit)]
+
+
 def run_tasks(agent: Agent, tasks: Sequence[Task], advance: Callable[[], None] = lambda: None) -> list[RunRecord]:
     records = []
     for task in tasks:
@@ -179,3 +186,42 @@ def check_gate(metrics: Mapping[str, Any], baseline: Mapping[str, Any], toleranc
             if value < floor - tolerance:
                 problems.append(f"{mode} {key} fell to {value:.3f} (baseline {floor:.3f}, tolerance {tolerance}).")
     return problems
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One ablation arm: settings changed from the configured defaults, with or without faults."""
+
+    name: str
+    change: str
+    overrides: Mapping[str, Any]
+    faults: bool
+    compared_with: str | None = None
+
+
+def ablation_variants(tool_policy: str) -> list[Variant]:
+    """One change at a time, each against its own reference arm.
+
+    The other tool policy shows what the router is worth; turning retries off under the same
+    faults shows what the failure handling is worth.
+    """
+    other = "auto" if tool_policy == "routed" else "routed"
+    return [
+        Variant("baseline", f"configured defaults (tool policy {tool_policy}), no faults", {}, False),
+        Variant(f"tool policy {other}", f"TOOL_POLICY={other}", {"tool_policy": other}, False, "baseline"),
+        Variant("faults", "configured defaults with injected faults", {}, True),
+        Variant(
+            "faults, no retries",
+            "TOOL_MAX_RETRIES=0, LLM_MAX_RETRIES=0, same faults",
+            {"tool_max_retries": 0, "llm_max_retries": 0},
+            True,
+            "faults",
+        ),
+    ]
+
+
+def compare_arms(arms: dict[str, dict[str, Any]]) -> None:
+    """Add to every arm its change in the gated metrics against its reference arm (None for references)."""
+    for arm in arms.values():
+        reference = arms.get(arm["compared_with"] or "")
+        arm["delta"] = {key: arm["metrics"][key] - reference["metrics"][key] for key in GATED} if reference else None

@@ -7,17 +7,14 @@ background thread so `make eval`, `make bench` and `make serve` need nothing els
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Literal
 
-import uvicorn
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 
-from .local_llm import free_port
+from .serving import serve_in_thread
 
 Unit = Literal["mm", "cm", "in", "C", "F", "K", "m/s", "km/h", "mph"]
 
@@ -66,20 +63,6 @@ def create_app() -> FastAPI:
     return app
 
 
-@contextmanager
-def running_service(host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
-    """Serve the reference service in a background thread; yield its base URL."""
-    port = port or free_port(host)
-    server = uvicorn.Server(uvicorn.Config(create_app(), host=host, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="reference-service", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"The reference service did not start on {host}:{port}.")
-        time.sleep(0.02)
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+def running_service(host: str = "127.0.0.1", port: int = 0) -> AbstractContextManager[str]:
+    """Serve the reference service in a background thread; the context yields its base URL."""
+    return serve_in_thread(create_app(), host=host, port=port, name="reference service", startup_timeout_s=10)

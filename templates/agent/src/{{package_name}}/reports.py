@@ -178,3 +178,39 @@ def eval_svg(result: Mapping[str, Any]) -> str:
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def ablation_markdown(result: Mapping[str, Any]) -> str:
+    """One row per arm, with its change against the arm it names as its reference."""
+    arms = result["metrics"]["variants"]
+
+    def delta(arm: Mapping[str, Any], key: str) -> str:
+        return "reference" if arm["delta"] is None else f"{arm['delta'][key]:+.3f}"
+
+    rows = [
+        [
+            name,
+            arm["change"],
+            arm["metrics"]["success_rate"],
+            arm["metrics"]["answered_rate"],
+            arm["metrics"]["tool_f1"],
+            arm["metrics"]["steps"]["mean"],
+            round(arm["metrics"]["latency_ms"]["p50"]),
+            arm["metrics"]["retries"],
+            arm["compared_with"] or "—",
+            delta(arm, "answered_rate"),
+            delta(arm, "tool_f1"),
+        ]
+        for name, arm in arms.items()
+    ]
+    headers = ["arm", "change", "task success", "answered", "tool-call F1", "steps (mean)", "latency p50 ms"]
+    table = markdown_table([*headers, "retries", "compared with", "Δ answered", "Δ tool F1"], rows)
+    config = result["run"]["config"]
+    scope = f"{config.get('tasks')} {config.get('split')} tasks"
+    if config.get("subset"):
+        scope += " (an evenly spaced subset, `LIMIT`)"
+    note = (
+        f"{scope}, model `{result['run']['models'].get('llm')}`. The arms under faults inject "
+        f"`{config.get('faults')}` at rate {config.get('fault_rate')} from the same seed."
+    )
+    return "\n".join([table, "", note, "", provenance_line(result, "results/ablation.json")])

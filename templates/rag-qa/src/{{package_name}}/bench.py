@@ -4,16 +4,13 @@ on the CPU and on the GPU when one is present; HNSW recall against exact search;
 from __future__ import annotations
 
 import resource
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any
 
 import httpx
-import uvicorn
 
 from .api import create_app
 from .chunking import chunk_documents
@@ -22,6 +19,7 @@ from .embedding import Embedder
 from .evaluation import load_golden
 from .pipeline import RagPipeline
 from .retrieval import MODES, search_vector
+from .serving import serve_in_thread
 from .stats import summarize
 
 WARMUP = 3
@@ -73,25 +71,9 @@ def hnsw_recall(pipeline: RagPipeline, queries: list[str], k: int = 10) -> float
     return found / (k * len(vectors))
 
 
-@contextmanager
-def serving(pipeline: RagPipeline) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(pipeline), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the benchmark API server did not start within 30 s")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def serving(pipeline: RagPipeline) -> AbstractContextManager[str]:
+    """The real API on a free localhost port, for the end-to-end latency and the demo."""
+    return serve_in_thread(create_app(pipeline), name="benchmark API")
 
 
 def ask_latencies(pipeline: RagPipeline, queries: list[str]) -> dict[str, float]:
