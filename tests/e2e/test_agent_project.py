@@ -1,0 +1,72 @@
+"""End-to-end tier for the agent kind: render it with defaults and run what its README promises,
+`make setup test eval bench`, on the real local model server, with fault injection.
+
+It is its own module so that `make ci` can run it beside the other end-to-end modules: most of its
+time is the local model's single-threaded grammar sampling, which leaves a core free."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ..conftest import run_scaffold
+from .conftest import make
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def agent_project(workspace: Path) -> Path:
+    dest = workspace / "agent"
+    result = run_scaffold("new", "agent", str(dest), "--defaults")
+    assert result.returncode == 0, result.stderr
+    make(dest, "setup", timeout=2400)
+    return dest
+
+
+def test_agent_lint_and_tests_pass_including_the_real_local_model(agent_project: Path) -> None:
+    make(agent_project, "lint")
+    output = make(agent_project, "test")
+    assert " passed" in output and " failed" not in output and " skipped" not in output
+
+
+def test_agent_eval_runs_clean_and_with_faults_and_fills_the_readme(agent_project: Path) -> None:
+    make(agent_project, "eval", timeout=3600)
+    result = json.loads((agent_project / "results/eval.json").read_text())
+    clean, faults = result["metrics"]["clean"], result["metrics"]["faults"]
+    assert clean["tasks"] >= 50 and faults["tasks"] == clean["tasks"]
+    assert sum(faults["injected"].values()) > 0 and faults["retries"] > 0
+    assert {"p50", "p95"} <= set(clean["latency_ms"]) and clean["tokens"]["input"] > 0
+    assert set(result["run"]) >= {"utc_time", "git_commit", "dataset_hash", "config", "models", "hardware"}
+    readme = (agent_project / "README.md").read_text()
+    assert "Not measured yet: run `make eval`" not in readme and "with injected faults" in readme
+    make(agent_project, "gate")
+
+
+def test_agent_bench_records_latency_at_two_concurrency_levels(agent_project: Path) -> None:
+    make(agent_project, "bench", "BENCH_TASKS=4", timeout=3600)
+    result = json.loads((agent_project / "results/bench.json").read_text())
+    levels = result["metrics"]["levels"]
+    assert [level["concurrency"] for level in levels][:1] == [1] and len(levels) == 2
+    assert all(level["task_ms"]["p50"] <= level["task_ms"]["p95"] for level in levels)
+    assert result["run"]["hardware"]["cpu_count"] >= 1
+    assert "Not measured yet: run `make bench`" not in (agent_project / "README.md").read_text()
+
+
+def test_agent_ablation_demo_and_scaffold_check_at_least_95(agent_project: Path) -> None:
+    # A subset keeps CI time bounded; the README says it is one.
+    make(agent_project, "ablate", "LIMIT=8", timeout=3600)
+    result = json.loads((agent_project / "results/ablation.json").read_text())
+    arms = result["metrics"]["variants"]
+    assert list(arms) == ["baseline", "tool policy auto", "faults", "faults, no retries"]
+    assert all(arm["metrics"]["tasks"] == 8 for arm in arms.values())
+    assert arms["faults"]["metrics"]["retries"] > 0 and arms["faults, no retries"]["metrics"]["retries"] == 0
+    assert arms["faults, no retries"]["delta"] is not None and arms["baseline"]["delta"] is None
+    make(agent_project, "demo")
+    assert (agent_project / "docs/demo.svg").stat().st_size > 5_000
+    check = run_scaffold("check", str(agent_project), "--format", "json")
+    report = json.loads(check.stdout)
+    failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
+    assert report["score"]["total"] >= 95, failing
