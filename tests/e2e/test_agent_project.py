@@ -46,7 +46,7 @@ def test_agent_eval_runs_clean_and_with_faults_and_fills_the_readme(agent_projec
 
 
 def test_agent_bench_records_latency_at_two_concurrency_levels(agent_project: Path) -> None:
-    make(agent_project, "bench", "BENCH_TASKS=4", timeout=3600)
+    make(agent_project, "bench", timeout=3600)
     result = json.loads((agent_project / "results/bench.json").read_text())
     levels = result["metrics"]["levels"]
     assert [level["concurrency"] for level in levels][:1] == [1] and len(levels) == 2
