@@ -7,7 +7,8 @@ RRF (score = sum over rankings of 1 / (k + rank)), which needs no score calibrat
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,22 +34,38 @@ class Passage:
     ranks: dict[str, int] = field(default_factory=dict)  # mode -> 1-based rank it had there
 
 
-def search_vector(
-    conn: psycopg.Connection[Any], collection: str, query: np.ndarray, k: int, ef_search: int = 100, exact: bool = False
-) -> list[tuple[int, float]]:
-    """(chunk id, cosine similarity) best first. ``exact`` bypasses the index (for recall checks)."""
+def vector_sql(collection: str) -> sql.Composed:
+    """Nearest chunks by cosine distance; parameters ``q`` (the query vector) and ``k``."""
+    return sql.SQL("SELECT id, 1 - (embedding <=> %(q)s) FROM {t} ORDER BY embedding <=> %(q)s LIMIT %(k)s").format(
+        t=store.table_name(collection)
+    )
+
+
+@contextmanager
+def vector_search_settings(
+    conn: psycopg.Connection[Any], k: int, ef_search: int = 100, exact: bool = False
+) -> Iterator[None]:
+    """A transaction whose plan is the HNSW index search, or with ``exact`` a scan of every row.
+
+    On a small table the planner prefers a sequential scan and sort (exact search) to the index, so
+    the index is required explicitly: what is served and benchmarked is the approximate search.
+    """
     with conn.transaction():
         if exact:
             conn.execute("SET LOCAL enable_indexscan = off")
             conn.execute("SET LOCAL enable_bitmapscan = off")
         else:
+            conn.execute("SET LOCAL enable_seqscan = off")
             conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {n}").format(n=sql.Literal(max(ef_search, k))))
-        rows = conn.execute(
-            sql.SQL("SELECT id, 1 - (embedding <=> %(q)s) FROM {t} ORDER BY embedding <=> %(q)s LIMIT %(k)s").format(
-                t=store.table_name(collection)
-            ),
-            {"q": query, "k": k},
-        ).fetchall()
+        yield
+
+
+def search_vector(
+    conn: psycopg.Connection[Any], collection: str, query: np.ndarray, k: int, ef_search: int = 100, exact: bool = False
+) -> list[tuple[int, float]]:
+    """(chunk id, cosine similarity) best first; ``exact`` bypasses the index (for recall checks)."""
+    with vector_search_settings(conn, k, ef_search, exact):
+        rows = conn.execute(vector_sql(collection), {"q": query, "k": k}).fetchall()
     return [(int(r[0]), float(r[1])) for r in rows]
 
 
