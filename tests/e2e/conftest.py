@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from ..conftest import run_scaffold
 
 
 def make(project: Path, target: str, *variables: str, timeout: int = 1800) -> str:
@@ -21,6 +24,22 @@ def make(project: Path, target: str, *variables: str, timeout: int = 1800) -> st
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"make {target} failed:\n{output[-6000:]}"
     return output
+
+
+def set_up_project(workspace: Path, kind: str, name: str, setup_timeout: int = 1800) -> Path:
+    """Render ``kind`` with its defaults into ``workspace/name`` and run its ``make setup``."""
+    dest = workspace / name
+    result = run_scaffold("new", kind, str(dest), "--defaults")
+    assert result.returncode == 0, result.stderr
+    make(dest, "setup", timeout=setup_timeout)
+    return dest
+
+
+def assert_check_score_at_least(project: Path, floor: float) -> None:
+    """`scaffold check` scores the generated project at ``floor`` or more; failing ids in the message."""
+    report = json.loads(run_scaffold("check", str(project), "--format", "json").stdout)
+    failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
+    assert report["score"]["total"] >= floor, failing
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import run_scaffold
-from .conftest import make
+from .conftest import assert_check_score_at_least, make, set_up_project
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def agent_project(workspace: Path) -> Path:
-    dest = workspace / "agent"
-    result = run_scaffold("new", "agent", str(dest), "--defaults")
-    assert result.returncode == 0, result.stderr
-    make(dest, "setup", timeout=2400)
-    return dest
+    return set_up_project(workspace, "agent", "agent", setup_timeout=2400)
 
 
 def test_agent_lint_and_tests_pass_including_the_real_local_model(agent_project: Path) -> None:
@@ -66,7 +61,4 @@ def test_agent_ablation_demo_and_scaffold_check_at_least_95(agent_project: Path)
     assert arms["faults, no retries"]["delta"] is not None and arms["baseline"]["delta"] is None
     make(agent_project, "demo")
     assert (agent_project / "docs/demo.svg").stat().st_size > 5_000
-    check = run_scaffold("check", str(agent_project), "--format", "json")
-    report = json.loads(check.stdout)
-    failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
-    assert report["score"]["total"] >= 95, failing
+    assert_check_score_at_least(agent_project, 95)

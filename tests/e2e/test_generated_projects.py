@@ -10,19 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import run_scaffold
-from .conftest import make
+from .conftest import assert_check_score_at_least, make, set_up_project
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def rag_project(workspace: Path) -> Path:
-    dest = workspace / "demo"
-    result = run_scaffold("new", "rag-qa", str(dest), "--defaults")
-    assert result.returncode == 0, result.stderr
-    make(dest, "setup")
-    return dest
+    return set_up_project(workspace, "rag-qa", "demo")
 
 
 def test_rag_qa_lint_and_tests_pass(rag_project: Path) -> None:
@@ -72,19 +67,12 @@ def test_rag_qa_scores_at_least_95_with_scaffold_check(rag_project: Path) -> Non
     make(rag_project, "ablate")
     make(rag_project, "demo")
     assert (rag_project / "results/ablation.png").stat().st_size > 10_000
-    result = run_scaffold("check", str(rag_project), "--format", "json")
-    report = json.loads(result.stdout)
-    failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
-    assert report["score"]["total"] >= 95, failing
+    assert_check_score_at_least(rag_project, 95)
 
 
 @pytest.fixture(scope="module")
 def vllm_bench_project(workspace: Path) -> Path:
-    dest = workspace / "bench"
-    result = run_scaffold("new", "vllm-bench", str(dest), "--defaults")
-    assert result.returncode == 0, result.stderr
-    make(dest, "setup")
-    return dest
+    return set_up_project(workspace, "vllm-bench", "bench")
 
 
 def test_vllm_bench_lint_and_tests_pass(vllm_bench_project: Path) -> None:
@@ -131,7 +119,4 @@ def test_vllm_bench_scores_at_least_95_with_scaffold_check(vllm_bench_project: P
         make(vllm_bench_project, "bench")
     make(vllm_bench_project, "demo")
     assert (vllm_bench_project / "docs/demo.svg").stat().st_size > 5_000
-    result = run_scaffold("check", str(vllm_bench_project), "--format", "json")
-    report = json.loads(result.stdout)
-    failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
-    assert report["score"]["total"] >= 95, failing
+    assert_check_score_at_least(vllm_bench_project, 95)
