@@ -1,11 +1,14 @@
-"""Results files: one schema for every eval and benchmark, and README tables regenerated from them.
+"""The results lifecycle, the same in every kind: write a run, gate it, render it.
 
-Every run writes ``results/<name>.json``::
+Every run writes ``results/<name>.json`` once::
 
     {"schema": 1, "name": ..., "run": {utc_time, git_commit, git_dirty, dataset_hash, config,
-     models, hardware}, "metrics": {...}}
+     models, hardware, sample}, "metrics": {...}}
 
-Numbers shown in the README are rendered from these files (``render_readme``), never typed by hand.
+``run.sample`` says whether the run saw the whole set (``null``) or a subset (``{"size", "of"}``).
+A ``Gate`` accepts a full run as ``evals/baseline.json`` (``make baseline``) and compares later runs
+with it (``make gate``), with the tolerance stored in the baseline. README blocks are regenerated
+from results files by ``refresh_readme`` (``make report``), never typed by hand.
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ import platform
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from .errors import UserError
 
 SCHEMA_VERSION = 1
 RESULTS_DIR = Path("results")
+BASELINE_PATH = Path("evals/baseline.json")
 
 
 def hardware_fingerprint() -> dict[str, Any]:
@@ -104,11 +111,17 @@ def library_versions(names: Iterable[str]) -> dict[str, str]:
 
 
 def git_state(root: Path = Path(".")) -> tuple[str | None, bool]:
-    """(commit, dirty) of the repository the run happened in; (None, False) outside git."""
+    """(commit, dirty) of the project's own repository; (None, False) when the project is not one.
+
+    A project generated inside another checkout must not report that checkout's commit, so the
+    repository counts only when its top level is the project directory itself.
+    """
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        top, commit = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.split()
+        if Path(top).resolve() != root.resolve():
+            return None, False
         status = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
             cwd=root,
@@ -139,7 +152,9 @@ def run_metadata(
     models: Mapping[str, Any],
     dataset_files: Sequence[Path] = (),
     libraries: Iterable[str] = (),
+    sample: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
+    """Everything needed to reproduce and judge a run. ``sample`` is (used, of) for a subset run."""
     commit, dirty = git_state()
     hardware = hardware_fingerprint()
     hardware["libraries"] = library_versions(libraries)
@@ -152,6 +167,7 @@ def run_metadata(
         "models": dict(models),
         "hardware": hardware,
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "sample": {"size": sample[0], "of": sample[1]} if sample and sample[0] < sample[1] else None,
     }
 
 
@@ -173,12 +189,18 @@ def load_results(name: str, results_dir: Path = RESULTS_DIR) -> dict[str, Any]:
     try:
         data: dict[str, Any] = json.loads(path.read_text())
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path} does not exist yet; run the command that writes it first.") from None
+        raise UserError(f"{path} does not exist yet; run `make {name}` first.") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
+        raise UserError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
     if data.get("schema") != SCHEMA_VERSION:
-        raise ValueError(f"{path} has schema {data.get('schema')!r}, expected {SCHEMA_VERSION}.")
+        raise UserError(f"{path} has schema {data.get('schema')!r}, expected {SCHEMA_VERSION}.")
     return data
+
+
+def sample_note(run: Mapping[str, Any]) -> str:
+    """'' for a full run, else how much of the set a subset run saw."""
+    sample = run.get("sample")
+    return f"a subset ({sample['size']} of {sample['of']})" if sample else ""
 
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -202,14 +224,131 @@ def replace_block(text: str, block: str, content: str) -> str:
     return pattern.sub(lambda m: m.group(1) + content.strip("\n") + m.group(2), text, count=1)
 
 
-def render_readme(blocks: Mapping[str, str], readme: Path = Path("README.md")) -> None:
-    """Rewrite the README's generated result blocks in one atomic write."""
-    text = readme.read_text(encoding="utf-8")
-    for block, content in blocks.items():
-        text = replace_block(text, block, content)
-    partial = readme.with_suffix(".md.partial")
+# A README block's renderer: given the results directory, its Markdown, or None when the
+# results it needs have not been written yet.
+Renderer = Callable[[Path], "str | None"]
+
+
+def refresh_readme(
+    renderers: Mapping[str, Renderer], *, readme: Path = Path("README.md"), results_dir: Path = RESULTS_DIR
+) -> list[str]:
+    """Re-render every block whose results exist, into the README (one atomic write) and into
+    ``results/<block>.md``; returns the blocks rendered. A missing README is left missing."""
+    blocks = {name: text for name, render in renderers.items() if (text := render(results_dir)) is not None}
+    for name, text in blocks.items():
+        _write_atomic(results_dir / f"{name}.md", f"# {name}\n\n{text.strip()}\n")
+    if blocks and readme.is_file():
+        text = readme.read_text(encoding="utf-8")
+        for name, content in blocks.items():
+            if f"<!-- results:{name} -->" in text:
+                text = replace_block(text, name, content)
+        _write_atomic(readme, text)
+    return sorted(blocks)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
     partial.write_text(text, encoding="utf-8")
-    os.replace(partial, readme)
+    os.replace(partial, path)
+
+
+def flatten(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """Numeric leaves of nested metrics as ``{"retrieval.hit@5": 0.83, ...}``."""
+    flat: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, name + "."))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            flat[name] = float(value)
+    return flat
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A regression gate over one results file.
+
+    ``snapshot`` picks the gated numbers out of a run's metrics (``{name: value}``) and ``better``
+    says which way each one should move (default: higher). The tolerance is absolute (a rate may
+    drop by 0.05) or relative (a latency may rise by 50 %); both are stored in the baseline, so the
+    gate that checks a run is the one that was accepted.
+    """
+
+    results: str
+    snapshot: Callable[[Mapping[str, Any]], dict[str, float]]
+    tolerance: float
+    relative: bool = False
+    better: Callable[[str], Literal["higher", "lower"]] = lambda name: "higher"
+    baseline_path: Path = BASELINE_PATH
+
+    def accept(self, *, tolerance: float | None = None, results_dir: Path = RESULTS_DIR) -> Path:
+        """Write the baseline from the current results; a subset run is refused."""
+        result = load_results(self.results, results_dir)
+        run = result["run"]
+        if run.get("sample"):
+            raise UserError(
+                f"results/{self.results}.json is {sample_note(run)}; run the full `make {self.results}` "
+                "(without LIMIT) before `make baseline`."
+            )
+        values = self.snapshot(result["metrics"])
+        hardware = run.get("hardware", {})
+        payload = {
+            "schema": SCHEMA_VERSION,
+            "results": self.results,
+            "utc_time": run["utc_time"],
+            "git_commit": run.get("git_commit"),
+            "models": run.get("models", {}),
+            "hardware": f"{hardware.get('cpu', '?')} ({hardware.get('cpu_count', '?')} cores)",
+            "tolerance": self.tolerance if tolerance is None else tolerance,
+            "relative": self.relative,
+            "metrics": {name: round(value, 4) for name, value in values.items()},
+            "better": {name: self.better(name) for name in values if self.better(name) != "higher"},
+        }
+        _write_atomic(self.baseline_path, json.dumps(payload, indent=2) + "\n")
+        return self.baseline_path
+
+    def check(self, results_dir: Path = RESULTS_DIR) -> list[str]:
+        """Regressions against the baseline, as sentences; empty when the run passes."""
+        baseline = self._baseline()
+        result = load_results(self.results, results_dir)
+        if result["run"].get("sample"):
+            raise UserError(
+                f"results/{self.results}.json is {sample_note(result['run'])} and {self.baseline_path} is a "
+                f"full run; run the full `make {self.results}` (without LIMIT) before `make gate`."
+            )
+        current = self.snapshot(result["metrics"])
+        tolerance = float(baseline["tolerance"])
+        relative = bool(baseline.get("relative", False))
+        regressions = []
+        for name, reference in baseline["metrics"].items():
+            value = current.get(name)
+            if value is None:
+                regressions.append(f"{name}: not in results/{self.results}.json (baseline {reference:.3f}).")
+                continue
+            lower = baseline.get("better", {}).get(name) == "lower"
+            margin = abs(reference) * tolerance if relative else tolerance
+            limit = reference + margin if lower else reference - margin
+            if (value > limit) if lower else (value < limit):
+                allowed = f"{tolerance:.0%}" if relative else f"{tolerance}"
+                regressions.append(
+                    f"{name}: {value:.3f} {'>' if lower else '<'} baseline {reference:.3f} (tolerance {allowed})."
+                )
+        return regressions
+
+    def _baseline(self) -> dict[str, Any]:
+        path = self.baseline_path
+        try:
+            baseline: dict[str, Any] = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise UserError(f"{path} does not exist; run `make baseline` to accept the current results.") from None
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
+        if not isinstance(baseline.get("metrics"), dict) or "tolerance" not in baseline:
+            raise UserError(f"{path} is not a baseline (no metrics or tolerance); rewrite it with `make baseline`.")
+        if baseline.get("results", self.results) != self.results:
+            raise UserError(f"{path} gates results/{baseline['results']}.json, not results/{self.results}.json.")
+        return baseline
 
 
 def provenance_line(result: Mapping[str, Any], source: str) -> str:
