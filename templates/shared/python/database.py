@@ -22,8 +22,10 @@ from typing import Any
 
 import psycopg
 
+from .errors import UserError
 
-class DatabaseUnavailable(RuntimeError):
+
+class DatabaseUnavailable(UserError):
     """The database could not be reached; the message names the setting to check."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from .errors import UserError
 from .telemetry import (
     GEN_AI_FINISH_REASONS,
     GEN_AI_INPUT_TOKENS,
@@ -34,7 +35,7 @@ RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 _tracer = get_tracer(__name__)
 
 
-class LLMError(RuntimeError):
+class LLMError(UserError):
     """Base class; ``retries`` lists the failed attempts that came before the final error."""
 
     def __init__(self, message: str, retries: Sequence[Mapping[str, Any]] = ()) -> None:

@@ -229,6 +229,28 @@ def replace_block(text: str, block: str, content: str) -> str:
 Renderer = Callable[[Path], "str | None"]
 
 
+def from_results(name: str, render: Callable[[dict[str, Any]], str]) -> Renderer:
+    """A renderer of ``results/<name>.json``; None until that file exists."""
+
+    def renderer(results_dir: Path) -> str | None:
+        if not (results_dir / f"{name}.json").is_file():
+            return None
+        return render(load_results(name, results_dir))
+
+    return renderer
+
+
+def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
+    """One JSON object per line, written atomically (per-case rows beside a results file)."""
+    _write_atomic(path, "".join(json.dumps(row, default=str) + "\n" for row in rows))
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def refresh_readme(
     renderers: Mapping[str, Renderer], *, readme: Path = Path("README.md"), results_dir: Path = RESULTS_DIR
 ) -> list[str]:

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from .agent import Agent, RunRecord
+from .errors import UserError
 from .stats import summarize
 
 
-class TaskFileError(ValueError):
+class TaskFileError(UserError):
     """The task file is missing or malformed."""
 
 

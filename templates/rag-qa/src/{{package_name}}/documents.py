@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .errors import UserError
+
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """Input data that cannot be used; the message says which file and why."""
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from . import ragas_adapter
 from .documents import load_corpus_jsonl
+from .errors import UserError
 from .pipeline import RagPipeline
+from .results import Gate, flatten
 from .settings import Settings
 from .stats import summarize
 
@@ -26,7 +28,7 @@ RETRIEVAL_DEPTH = 20  # chunks fetched to rank 10 distinct documents
 MISS_RANK = 1_000_000
 
 
-class GoldenFileError(ValueError):
+class GoldenFileError(UserError):
     """A malformed golden file; the message names the line."""
 
 
@@ -196,39 +198,51 @@ def corpus_texts(settings: Settings) -> dict[str, str]:
     return {d.doc_id: d.text for d in load_corpus_jsonl(settings.corpus_path)}
 
 
-def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    flat: dict[str, float] = {}
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            flat[name] = float(value)
-    return flat
-
-
-def check_gate(metrics: dict[str, Any], baseline_path: Path) -> list[str]:
-    """Metrics that fell below the committed baseline by more than its tolerance."""
-    baseline = json.loads(baseline_path.read_text())
-    tolerance = float(baseline.get("tolerance", 0.02))
-    current = flatten(metrics)
-    regressions = []
-    for name, floor in baseline["metrics"].items():
-        value = current.get(name)
-        if value is None:
-            regressions.append(f"{name}: missing from results (baseline {floor:.3f})")
-        elif value < floor - tolerance:
-            regressions.append(f"{name}: {value:.3f} < baseline {floor:.3f} - {tolerance}")
-    return regressions
-
-
 GATED_METRICS = ("retrieval.hit@5", "retrieval.mrr", "retrieval.ndcg@10", "answer.non_llm_context_recall")
 
+# `make gate` / `make baseline`: these metrics may not drop by more than 0.02 (absolute).
+GATE = Gate(
+    "eval",
+    snapshot=lambda metrics: {k: v for k, v in flatten(metrics).items() if k in GATED_METRICS},
+    tolerance=0.02,
+)
 
-def baseline_from(metrics: dict[str, Any], source: str, tolerance: float = 0.02) -> dict[str, Any]:
-    flat = flatten(metrics)
-    return {
-        "source": source,
-        "tolerance": tolerance,
-        "metrics": {name: round(flat[name], 4) for name in GATED_METRICS if name in flat},
+
+def evaluate(
+    pipeline: RagPipeline, split: str, progress: Callable[[int], None] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Score one golden split: the metrics for results/eval.json and one row per case."""
+    settings = pipeline.settings
+    golden = load_golden(settings.golden_path)
+    cases = [c for c in golden if c.split == split]
+    if not cases:
+        raise GoldenFileError(f"{settings.golden_path} has no '{split}' questions.")
+    outcomes = run_cases(pipeline, cases, progress=progress)
+    texts = corpus_texts(settings)
+    metrics = score_outcomes(outcomes, settings, texts)
+    metrics["dataset"] = {
+        "documents": len(texts),
+        "characters": sum(len(t) for t in texts.values()),
+        "chunks": pipeline.chunk_count(),
+        "golden_dev": sum(1 for c in golden if c.split == "dev"),
+        "golden_test": sum(1 for c in golden if c.split == "test"),
     }
+    metrics["failures"]["examples"] = [
+        {"question": o.case.question, "expected": list(o.case.source_ids), "got": o.ranking[0] if o.ranking else "-"}
+        for o in outcomes
+        if o.missed
+    ][:5]
+    rows = [
+        {
+            "id": o.case.id,
+            "kind": o.case.kind,
+            "question": o.case.question,
+            "expected": list(o.case.source_ids),
+            "ranking": o.ranking[:10],
+            "first_relevant_rank": o.first_relevant_rank,
+            "answer": o.answer,
+            "citations": o.citations,
+        }
+        for o in outcomes
+    ]
+    return metrics, rows

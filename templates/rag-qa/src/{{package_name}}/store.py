@@ -19,11 +19,12 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 
 from .chunking import Chunk
+from .errors import UserError
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
-class CollectionMismatch(ValueError):
+class CollectionMismatch(UserError):
     """The collection exists but was built differently from what is asked now."""
 
 

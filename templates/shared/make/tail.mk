@@ -1,0 +1,17 @@
+gate: ## Compare the existing results with evals/baseline.json; fail on a regression
+	$(PY) -m $(PKG) gate
+
+baseline: ## Accept the current results (a full run, not a LIMIT subset) as evals/baseline.json
+	$(PY) -m $(PKG) baseline $(if $(TOLERANCE),--tolerance $(TOLERANCE))
+
+report: ## Re-render the README's result blocks from results/*.json
+	$(PY) -m $(PKG) report
+
+lint: ## ruff, ruff format --check and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
