@@ -110,3 +110,6 @@ def test_a_malformed_catalog_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(catalog.CatalogError, match="kind 'demo': defaults must give exactly"):
         catalog.load(tmp_path / "kinds.yml")
     assert catalog.main(["--check", str(tmp_path / "copier.yml")]) == 1
+    (tmp_path / "kinds.yml").write_text("Bad Kind': {}\n")
+    with pytest.raises(catalog.CatalogError, match="lowercase letters, digits and hyphens"):
+        catalog.load(tmp_path / "kinds.yml")

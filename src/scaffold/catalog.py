@@ -11,6 +11,7 @@ and template files read. `python -m scaffold.catalog templates/copier.yml` rewri
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ END = "# <<< end of the block generated from kinds.yml"
 # Catalog switch -> the Copier variable that templates/shared/repo/ci.yml.jinja reads.
 CI_SWITCHES = {"eval_gate": "eval_gate", "bench": "bench_in_ci"}
 DEFAULT_ANSWERS = ("project_name", "description")
+_KIND_NAME = re.compile(r"^[a-z][a-z0-9-]*$")  # also a folder name and a quoted Jinja literal
 
 
 class CatalogError(Exception):
@@ -48,6 +50,8 @@ def load(path: Path) -> list[Kind]:
 
 def _kind(name: str, entry: Any, path: Path) -> Kind:
     where = f"{path.name}: kind {name!r}"
+    if not _KIND_NAME.match(name):
+        raise CatalogError(f"{where}: a kind name is lowercase letters, digits and hyphens.")
     if not isinstance(entry, dict):
         raise CatalogError(f"{where} must be a mapping.")
     summary, first_run = entry.get("summary"), entry.get("first_run")
@@ -61,7 +65,7 @@ def _kind(name: str, entry: Any, path: Path) -> Kind:
     for key, value in defaults.items():
         if not isinstance(value, str) or not value.strip():
             raise CatalogError(f"{where}: defaults.{key} must be a non-empty string.")
-        if any(token in value for token in ("{", "}", "%}")):
+        if "{" in value or "}" in value:
             raise CatalogError(f"{where}: defaults.{key} must not contain Jinja syntax.")
     if not isinstance(ci, dict) or set(ci) != set(CI_SWITCHES) or not all(isinstance(v, bool) for v in ci.values()):
         raise CatalogError(f"{where}: ci must set {', '.join(CI_SWITCHES)} to true or false.")
