@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test e2e lint eval bench bench-check docs ci tiers clean
+.PHONY: help setup test e2e lint eval bench bench-check docs catalog ci tiers clean
 # The agent's end-to-end module runs beside the other tests: most of its time is the local model's
 # single-threaded grammar sampling, which leaves a core free. Its output is printed when it ends.
 AGENT_E2E := tests/e2e/test_agent_project.py
@@ -40,6 +40,9 @@ bench-check: ## `scaffold check` on a 10,000-file tree against repo-review (inst
 
 docs: ## Regenerate the check list in README.md from the checks
 	$(BIN)/python -m scaffold.check.docs README.md
+
+catalog: ## Regenerate the kind questions in templates/copier.yml from templates/kinds.yml
+	$(BIN)/python -m scaffold.catalog templates/copier.yml
 
 ci: setup lint ## What .ci/run runs: install, lint, calibration eval, every test tier
 	$(BIN)/python evals/check/run.py

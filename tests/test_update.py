@@ -23,6 +23,13 @@ greeting:
   type: str
   default: hello
 """
+KINDS_YML = """\
+mini:
+  summary: a tiny kind for tests
+  defaults: {project_name: Mini, description: A tiny project.}
+  first_run: make test
+  ci: {eval_gate: false, bench: false}
+"""
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Dev",
     "GIT_AUTHOR_EMAIL": "dev@example.com",
@@ -42,6 +49,7 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     kind = root / "templates" / "mini"
     kind.mkdir(parents=True)
     (root / "templates" / "copier.yml").write_text(COPIER_YML)
+    (root / "templates" / "kinds.yml").write_text(KINDS_YML)
     (kind / "{{_copier_conf.answers_file}}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
     (kind / "app.txt.jinja").write_text("greeting: {{ greeting }}\nversion: 1\n")
     (kind / "notes.md").write_text("# Notes\n\nline one\n")

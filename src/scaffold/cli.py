@@ -53,7 +53,7 @@ def list_kinds() -> None:
     """List the built-in project kinds."""
     table = Table("kind", "what you get", box=None, header_style="bold")
     for kind in templates.kinds():
-        table.add_row(f"[cyan]{kind.name}[/]", kind.description)
+        table.add_row(f"[cyan]{kind.name}[/]", kind.summary)
     console.print(table)
 
 
@@ -85,15 +85,9 @@ def new(
     except KeyboardInterrupt:
         raise _fail("interrupted; nothing was written.", 130) from None
     console.print(f"[green]Created[/] {created}")
-    makefile = created / "Makefile"
-    if makefile.is_file():
-        # A kind may name its own first steps in a "# First run: ..." line of its Makefile.
-        lines = makefile.read_text().splitlines()
-        first_run = next(
-            (line.split(":", 1)[1].strip() for line in lines if line.startswith("# First run:")),
-            "make setup && make test && make eval && make bench",
-        )
-        console.print(f"Next: cd {dest} && {first_run}")
+    builtin = templates.kind(kind)
+    if builtin is not None:
+        console.print(f"Next: cd {dest} && {builtin.first_run}", highlight=False, soft_wrap=True)
 
 
 @app.command()

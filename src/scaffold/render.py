@@ -56,15 +56,15 @@ def new_project(
     local = Path(template).expanduser()
     if template in builtin:
         source = _prepare_builtin(template, answers)
-        render = _copier_renderer(source, answers, defaults, vcs_ref="HEAD")
+        render = _copier_renderer(source, answers, defaults, vcs_ref="HEAD", near=dest)
     elif local.is_dir() and (local / "cookiecutter.json").is_file():
         render = _cookiecutter_renderer(local, answers, defaults)
     elif local.is_dir() and any((local / name).is_file() for name in ("copier.yml", "copier.yaml")):
         templates.require_git()
-        render = _copier_renderer(str(local.absolute()), answers, defaults, vcs_ref=None)
+        render = _copier_renderer(str(local.absolute()), answers, defaults, vcs_ref=None, near=dest)
     elif _GIT_URL.search(template):
         templates.require_git()
-        render = _copier_renderer(template, answers, defaults, vcs_ref=None)
+        render = _copier_renderer(template, answers, defaults, vcs_ref=None, near=dest)
     else:
         names = ", ".join(sorted(builtin))
         raise RenderError(
@@ -128,7 +128,30 @@ def _prepare_builtin(kind: str, answers: dict[str, Any]) -> str:
     return source
 
 
-def _copier_renderer(source: str, answers: dict[str, Any], defaults: bool, vcs_ref: str | None) -> Any:
+def git_identity(near: Path) -> dict[str, str]:
+    """``author_name``/``author_email`` defaults from git's ``user.name``/``user.email``.
+
+    Read as git would for a repository at ``near`` (its nearest existing directory), so
+    directory-scoped identities apply; a key that is unset, unreadable or odd is left out.
+    """
+    cwd = next((p for p in (near, *near.parents) if p.is_dir()), None)
+    identity: dict[str, str] = {}
+    for key, answer in (("user.name", "author_name"), ("user.email", "author_email")):
+        try:
+            proc = subprocess.run(
+                ["git", "config", "--get", key], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return {}
+        value = proc.stdout.strip()
+        if proc.returncode == 0 and value and "\n" not in value and (answer != "author_email" or "@" in value):
+            identity[answer] = value
+    return identity
+
+
+def _copier_renderer(
+    source: str, answers: dict[str, Any], defaults: bool, vcs_ref: str | None, near: Path
+) -> Any:
     def render(target: Path) -> None:
         from copier import run_copy
 
@@ -137,6 +160,7 @@ def _copier_renderer(source: str, answers: dict[str, Any], defaults: bool, vcs_r
                 source,
                 str(target),
                 data=answers,
+                user_defaults=git_identity(near),
                 defaults=defaults,
                 unsafe=True,
                 vcs_ref=vcs_ref,

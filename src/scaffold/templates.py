@@ -21,9 +21,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scaffold.catalog import Kind
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SHIPPED_BUNDLE = PACKAGE_DIR / "templates.bundle"
@@ -44,12 +46,6 @@ class TemplateError(Exception):
     """A problem with the built-in templates or with git; the message is shown to the user."""
 
 
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    description: str
-
-
 def templates_dir() -> Path:
     """The directory holding ``copier.yml`` and one folder per kind."""
     for candidate in (PACKAGE_DIR / "templates", PACKAGE_DIR.parents[1] / "templates"):
@@ -59,12 +55,19 @@ def templates_dir() -> Path:
 
 
 def kinds() -> list[Kind]:
-    """Project kinds, read from the ``kind`` question of the template's ``copier.yml``."""
-    import yaml
+    """The built-in project kinds, from the catalog shipped beside ``copier.yml``."""
+    # Imported here: the wheel build hook loads this module without the scaffold package.
+    from scaffold import catalog
 
-    config = yaml.safe_load((templates_dir() / "copier.yml").read_text(encoding="utf-8"))
-    choices: dict[str, Any] = config["kind"]["choices"]
-    return [Kind(name=value, description=label.split(" — ", 1)[-1]) for label, value in choices.items()]
+    try:
+        return catalog.load(templates_dir() / "kinds.yml")
+    except (OSError, catalog.CatalogError) as exc:
+        raise TemplateError(f"The kind catalog cannot be read ({exc}); reinstall scaffold.") from exc
+
+
+def kind(name: str) -> Kind | None:
+    """The built-in kind called ``name``, if there is one."""
+    return next((k for k in kinds() if k.name == name), None)
 
 
 def require_git() -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from ..conftest import run_scaffold
 from .conftest import assert_check_score_at_least, make, set_up_project
 
 pytestmark = pytest.mark.e2e
@@ -120,3 +122,21 @@ def test_vllm_bench_scores_at_least_95_with_scaffold_check(vllm_bench_project: P
     make(vllm_bench_project, "demo")
     assert (vllm_bench_project / "docs/demo.svg").stat().st_size > 5_000
     assert_check_score_at_least(vllm_bench_project, 95)
+
+
+def test_rag_qa_with_custom_names_collects_its_whole_suite(rag_project: Path, workspace: Path) -> None:
+    """A render with its own package name and license, installed without dependencies into the
+    default project's environment (which has them all): every test module imports."""
+    custom = workspace / "custom-names"
+    answers = ["--data", "package_name=acme_probe", "--data", "license=Apache-2.0"]
+    rendered = run_scaffold("new", "rag-qa", str(custom), "--defaults", "--no-git", *answers)
+    assert rendered.returncode == 0, rendered.stderr
+    bin_dir = rag_project / ".venv" / "bin"
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "SCAFFOLD_CACHE"}}
+    install = [str(bin_dir / "pip"), "install", "-q", "--no-deps", "-e", str(custom)]
+    subprocess.run(install, check=True, capture_output=True, timeout=900, env=env)
+    collect = [str(bin_dir / "pytest"), "--collect-only", "-q"]
+    collected = subprocess.run(collect, cwd=custom, capture_output=True, text=True, timeout=900, env=env)
+    assert collected.returncode == 0, collected.stdout[-4000:] + collected.stderr[-2000:]
+    count = re.search(r"(\d+) tests? collected", collected.stdout)
+    assert count and int(count.group(1)) > 10, collected.stdout[-2000:]

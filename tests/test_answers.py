@@ -1,0 +1,71 @@
+"""Answers that identify the user: the author comes from git, the CI badge only from a given GitHub user."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from scaffold import render, templates
+
+
+def use_git_config(monkeypatch: pytest.MonkeyPatch, path: Path, text: str) -> None:
+    path.write_text(text)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def authors(dest: Path) -> list[dict[str, str]]:
+    return tomllib.loads((dest / "pyproject.toml").read_text())["project"]["authors"]  # type: ignore[no-any-return]
+
+
+def test_author_defaults_to_the_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_git_config(monkeypatch, tmp_path / "gitconfig", "[user]\n\tname = Ada Lovelace\n\temail = ada@lovelace.dev\n")
+    dest = tmp_path / "demo"
+    render.new_project("rag-qa", dest, defaults=True, init_git=False)
+    assert authors(dest) == [{"name": "Ada Lovelace", "email": "ada@lovelace.dev"}]
+    assert "Copyright (c) " in (dest / "LICENSE").read_text() and "Ada Lovelace" in (dest / "LICENSE").read_text()
+
+
+def test_an_answer_wins_over_the_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_git_config(monkeypatch, tmp_path / "gitconfig", "[user]\n\tname = Ada Lovelace\n\temail = ada@lovelace.dev\n")
+    dest = tmp_path / "demo"
+    render.new_project("agent", dest, data={"author_name": "Grace Hopper"}, defaults=True, init_git=False)
+    assert authors(dest) == [{"name": "Grace Hopper", "email": "ada@lovelace.dev"}]
+
+
+def test_without_a_git_identity_the_email_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_git_config(monkeypatch, tmp_path / "gitconfig", "[user]\n\temail = not-an-address\n")
+    assert render.git_identity(tmp_path) == {}
+    dest = tmp_path / "demo"
+    render.new_project("vllm-bench", dest, defaults=True, init_git=True)
+    assert authors(dest) == [{"name": "The LLM Serving Bench authors"}]
+    assert "The LLM Serving Bench authors" in (dest / "LICENSE").read_text()
+
+
+@pytest.mark.parametrize("kind", [k.name for k in templates.kinds()])
+def test_ci_badge_only_with_a_github_user(kind: str, tmp_path: Path) -> None:
+    badge = "https://github.com/octo-org/acme-probe/actions/workflows/ci.yml/badge.svg"
+    with_user, without = tmp_path / "with", tmp_path / "without"
+    answers = {"package_name": "acme_probe"}
+    render.new_project(kind, with_user, data={**answers, "github_user": "octo-org"}, defaults=True, init_git=False)
+    render.new_project(kind, without, data=answers, defaults=True, init_git=False)
+    assert badge in (with_user / "README.md").read_text()
+    readme = (without / "README.md").read_text()
+    assert "/actions/workflows/" not in readme
+    assert "\n\n\n" not in readme.split("##", 1)[0]  # the missing badge leaves no gap
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"github_user": "octo org"}, "github_user must be a GitHub user or organisation name"),
+        ({"author_email": "nobody"}, "author_email must be an email address"),
+        ({"author_name": "  "}, "author_name must not be empty"),
+    ],
+)
+def test_bad_identity_answers_are_refused(answer: dict[str, str], message: str, tmp_path: Path) -> None:
+    with pytest.raises(render.RenderError, match=message):
+        render.new_project("rag-qa", tmp_path / "demo", data=answer, defaults=True, init_git=False)
+    assert not (tmp_path / "demo").exists()
