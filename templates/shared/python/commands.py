@@ -15,6 +15,8 @@ from rich.console import Console
 from .results import Gate, Renderer, refresh_readme
 
 console = Console()
+# Annotations are evaluated at module level, so the option is declared here, not in the closure.
+Tolerance = Annotated[float | None, typer.Option(min=0, help="Allowed regression (default: the gate's own).")]
 
 
 def check_gate(gate: Gate) -> None:
@@ -41,11 +43,7 @@ def add_lifecycle_commands(app: typer.Typer, gate: Gate, renderers: Mapping[str,
         check_gate(gate)
 
     @app.command()
-    def baseline(
-        tolerance: Annotated[
-            float | None, typer.Option(min=0, help=f"Allowed regression (default {gate.tolerance}).")
-        ] = None,
-    ) -> None:
+    def baseline(tolerance: Tolerance = None) -> None:
         """Accept the current results (a full run, not a LIMIT subset) as evals/baseline.json."""
         console.print(f"Wrote {gate.accept(tolerance=tolerance)}.")
 

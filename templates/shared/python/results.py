@@ -318,6 +318,7 @@ class Gate:
         payload = {
             "schema": SCHEMA_VERSION,
             "results": self.results,
+            "source": f"results/{self.results}.json of a full run ({run.get('command', '?')})",
             "utc_time": run["utc_time"],
             "git_commit": run.get("git_commit"),
             "models": run.get("models", {}),

@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from {{ package_name }}.errors import UserError, load_settings
-from {{ package_name }}.results import Gate, flatten, from_results, git_state, refresh_readme, run_metadata, write_results
+from {{ package_name }}.results import (
+    Gate,
+    flatten,
+    from_results,
+    git_state,
+    refresh_readme,
+    run_metadata,
+    write_results,
+)
 from {{ package_name }}.settings import Settings
 
 GATE = Gate("eval", snapshot=flatten, tolerance=0.05)

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .agent import Agent, RunRecord
+from .runtime import Runtime
 from .stats import summarize
 
 
@@ -36,3 +37,11 @@ def cost_summary(levels: Sequence[dict[str, Any]], cost_per_hour_usd: float) -> 
         "cost_per_hour_usd": cost_per_hour_usd,
         "per_1k_tasks_usd": round(cost_per_hour_usd / (best * 60) * 1000, 4) if best else None,
     }
+
+
+def run_bench(runtime: Runtime, questions: Sequence[str], levels: Sequence[int]) -> dict[str, Any]:
+    """Each concurrency level over the same questions, after one warm-up run."""
+    agent = runtime.agent()
+    agent.run(questions[0])  # warm-up: model load and prompt cache are not what is measured
+    measured = [run_level(agent, questions, level) for level in levels]
+    return {"levels": measured, "cost": cost_summary(measured, runtime.settings.cost_per_hour_usd)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -11,6 +12,9 @@ from typing import Any
 
 from .agent import Agent, RunRecord
 from .errors import UserError
+from .faults import FaultInjector
+from .results import Gate
+from .runtime import Runtime
 from .stats import summarize
 
 
@@ -171,22 +175,14 @@ def case_rows(mode: str, tasks: Iterable[Task], records: Iterable[RunRecord]) ->
 GATED = ("success_rate", "tool_f1", "answered_rate")
 
 
-def baseline_from(metrics: Mapping[str, Any]) -> dict[str, Any]:
-    return {mode: {key: metrics[mode][key] for key in GATED} for mode in ("clean", "faults") if mode in metrics}
-
-
-def check_gate(metrics: Mapping[str, Any], baseline: Mapping[str, Any], tolerance: float = 0.05) -> list[str]:
-    """Regressions beyond ``tolerance`` (absolute), as sentences; empty when the gate passes."""
-    problems = []
-    for mode, expected in baseline.items():
-        if mode not in metrics:
-            problems.append(f"results have no '{mode}' run, but the baseline does; run `make eval`.")
-            continue
-        for key, floor in expected.items():
-            value = metrics[mode][key]
-            if value < floor - tolerance:
-                problems.append(f"{mode} {key} fell to {value:.3f} (baseline {floor:.3f}, tolerance {tolerance}).")
-    return problems
+# `make gate` / `make baseline`: each gated rate, without and with faults, may drop by 0.05 (absolute).
+GATE = Gate(
+    "eval",
+    snapshot=lambda metrics: {
+        f"{mode}.{key}": float(metrics[mode][key]) for mode in ("clean", "faults") if mode in metrics for key in GATED
+    },
+    tolerance=0.05,
+)
 
 
 @dataclass(frozen=True)
@@ -226,3 +222,62 @@ def compare_arms(arms: dict[str, dict[str, Any]]) -> None:
     for arm in arms.values():
         reference = arms.get(arm["compared_with"] or "")
         arm["delta"] = {key: arm["metrics"][key] - reference["metrics"][key] for key in GATED} if reference else None
+
+
+Progress = Callable[[int, "int | None"], None]
+
+
+def evaluate(
+    runtime: Runtime, tasks: Sequence[Task], spec: str, progress: Callable[[str], Progress]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The tasks without faults, then (when the fault ``spec`` names any) with them: metrics and case
+    rows. ``progress(mode)`` gives the update function for one pass."""
+    settings = runtime.settings
+    prices = load_prices(settings.prices_path)
+    injector = FaultInjector.parse(spec, settings.fault_rate, settings.fault_seed)
+    metrics: dict[str, Any] = {}
+    cases: list[dict[str, Any]] = []
+    for mode, faults in [("clean", None), *([("faults", injector)] if injector.active else [])]:
+        update = progress(mode)
+        records = run_tasks(runtime.agent(faults), tasks, counter(update, len(tasks)))
+        metrics[mode] = score(tasks, records, model=settings.llm_model, prices=prices)
+        cases.extend(case_rows(mode, tasks, records))
+    if injector.active:
+        metrics["faults"].update(spec=spec, rate=settings.fault_rate, injected=dict(injector.injected))
+    return metrics, cases
+
+
+def run_ablation(
+    runtime: Runtime, tasks: Sequence[Task], spec: str, progress: Callable[[str], Progress]
+) -> dict[str, Any]:
+    """Every arm of ``ablation_variants`` on the same tasks, each compared with its reference arm."""
+    settings = runtime.settings
+    prices = load_prices(settings.prices_path)
+    if not FaultInjector.parse(spec, settings.fault_rate, settings.fault_seed).active:
+        raise UserError("the ablation compares retries on and off under faults; FAULTS must name a fault.")
+    arms: dict[str, Any] = {}
+    for variant in ablation_variants(settings.tool_policy):
+        arm = dataclasses.replace(runtime, settings=settings.model_copy(update=dict(variant.overrides)))
+        # Every faulty arm gets the same seed, so arms differ by their change, not by their luck.
+        injector = FaultInjector.parse(spec, settings.fault_rate, settings.fault_seed) if variant.faults else None
+        records = run_tasks(arm.agent(injector), tasks, counter(progress(variant.name), len(tasks)))
+        arms[variant.name] = {
+            "change": variant.change,
+            "compared_with": variant.compared_with,
+            "faults": dict(injector.injected) if injector else None,
+            "metrics": score(tasks, records, model=settings.llm_model, prices=prices),
+        }
+    compare_arms(arms)
+    return arms
+
+
+def counter(update: Progress, total: int) -> Callable[[], None]:
+    """An ``advance()`` for ``run_tasks`` that reports done/total to ``update``."""
+    done = 0
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        update(done, total)
+
+    return advance

@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from .errors import UserError
+
 TOOL_FAULTS = ("timeout", "tool_error", "nonjson")
 MODEL_FAULTS = ("ratelimit", "server_error", "malformed")
 RETRY_AFTER_S = 1
@@ -32,7 +34,7 @@ class FaultInjector:
     def __init__(self, rates: dict[str, float], seed: int = 7) -> None:
         unknown = set(rates) - set(TOOL_FAULTS) - set(MODEL_FAULTS)
         if unknown:
-            raise ValueError(
+            raise UserError(
                 f"Unknown fault {', '.join(sorted(unknown))}; choose from {', '.join(TOOL_FAULTS + MODEL_FAULTS)}."
             )
         self.rates = dict(rates)
@@ -51,9 +53,9 @@ class FaultInjector:
             try:
                 rates[name] = float(rate) if rate else default_rate
             except ValueError:
-                raise ValueError(f"Fault rate in {item!r} is not a number.") from None
+                raise UserError(f"Fault rate in {item!r} is not a number.") from None
             if not 0 <= rates[name] <= 1:
-                raise ValueError(f"Fault rate in {item!r} must be between 0 and 1.")
+                raise UserError(f"Fault rate in {item!r} must be between 0 and 1.")
         return cls(rates, seed)
 
     @property

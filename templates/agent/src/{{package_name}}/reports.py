@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .results import RESULTS_DIR, markdown_table, provenance_line, render_readme
+from .results import from_results, load_results, markdown_table, provenance_line, read_jsonl, sample_note
 
 
 def eval_markdown(result: Mapping[str, Any]) -> str:
@@ -36,8 +36,8 @@ def eval_markdown(result: Mapping[str, Any]) -> str:
     table = markdown_table(["metric", *(labels[m] for m in modes)], rows)
     config = result["run"]["config"]
     notes = [f"Model `{result['run']['models'].get('llm')}`, policy `{config.get('tool_policy')}`."]
-    if config.get("subset"):
-        notes.append(f"**Subset**: {config.get('tasks')} evenly spaced tasks of the held-out split (`LIMIT`).")
+    if result["run"].get("sample"):
+        notes.append(f"**Subset**: {sample_note(result['run'])} evenly spaced tasks of the held-out split (`LIMIT`).")
     if "faults" in metrics:
         injected = ", ".join(f"{k} {v}" for k, v in sorted(metrics["faults"].get("injected", {}).items())) or "none"
         notes.append(
@@ -126,17 +126,6 @@ def bench_markdown(result: Mapping[str, Any]) -> str:
     return "\n".join([table, "", note, "", provenance_line(result, "results/bench.json")])
 
 
-def write_markdown(name: str, text: str, results_dir: Path = RESULTS_DIR) -> Path:
-    path = results_dir / f"{name}.md"
-    path.write_text(text + "\n")
-    return path
-
-
-def refresh_readme(blocks: Mapping[str, str], readme: Path = Path("README.md")) -> None:
-    if readme.is_file():
-        render_readme(blocks, readme)
-
-
 def eval_svg(result: Mapping[str, Any]) -> str:
     """Grouped bars: success, answered and tool F1, without and with faults (plain SVG, no plotting library)."""
     metrics = result["metrics"]
@@ -207,10 +196,34 @@ def ablation_markdown(result: Mapping[str, Any]) -> str:
     table = markdown_table([*headers, "retries", "compared with", "Δ answered", "Δ tool F1"], rows)
     config = result["run"]["config"]
     scope = f"{config.get('tasks')} {config.get('split')} tasks"
-    if config.get("subset"):
-        scope += " (an evenly spaced subset, `LIMIT`)"
+    if result["run"].get("sample"):
+        scope += f" ({sample_note(result['run'])}, evenly spaced, `LIMIT`)"
     note = (
         f"{scope}, model `{result['run']['models'].get('llm')}`. The arms under faults inject "
         f"`{config.get('faults')}` at rate {config.get('fault_rate')} from the same seed."
     )
     return "\n".join([table, "", note, "", provenance_line(result, "results/ablation.json")])
+
+
+def _eval(results_dir: Path) -> str | None:
+    """The eval block, and its chart beside it (results/eval.svg)."""
+    if not (results_dir / "eval.json").is_file():
+        return None
+    result = load_results("eval", results_dir)
+    (results_dir / "eval.svg").write_text(eval_svg(result))
+    return eval_markdown(result)
+
+
+def _failures(results_dir: Path) -> str | None:
+    if not (results_dir / "eval.json").is_file():
+        return None
+    return failures_markdown(load_results("eval", results_dir), read_jsonl(results_dir / "eval_cases.jsonl"))
+
+
+# The README's generated blocks, each rendered from its results file (`make report`).
+RENDERERS = {
+    "eval": _eval,
+    "failures": _failures,
+    "ablation": from_results("ablation", ablation_markdown),
+    "bench": from_results("bench", bench_markdown),
+}

