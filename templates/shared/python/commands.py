@@ -14,7 +14,7 @@ from rich.console import Console
 
 from .results import Gate, Renderer, refresh_readme
 
-console = Console()
+console = Console(soft_wrap=True)  # log lines stay whole when output is not a terminal
 # Annotations are evaluated at module level, so the option is declared here, not in the closure.
 Tolerance = Annotated[float | None, typer.Option(min=0, help="Allowed regression (default: the gate's own).")]
 

@@ -38,18 +38,21 @@ class _LogLines:
     def __init__(self, description: str, total: int | None, console: Console, interval_s: float) -> None:
         self.description, self.total, self.console, self.interval_s = description, total, console, interval_s
         self.start = self.last_line = time.monotonic()
-        self.done = 0
+        self.done = self.printed = 0
 
     def update(self, done: int, total: int | None = None) -> None:
         self.done, self.total = done, total or self.total
         now = time.monotonic()
         if now - self.last_line >= self.interval_s:
-            self.last_line = now
-            self.console.print(self._line(now), highlight=False)
+            self._print(now)
 
     def finish(self) -> None:
-        if self.done:
-            self.console.print(self._line(time.monotonic()), highlight=False)
+        if self.done != self.printed:
+            self._print(time.monotonic())
+
+    def _print(self, now: float) -> None:
+        self.last_line, self.printed = now, self.done
+        self.console.print(self._line(now), highlight=False, soft_wrap=True)
 
     def _line(self, now: float) -> str:
         elapsed = max(now - self.start, 1e-9)

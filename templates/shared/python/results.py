@@ -166,7 +166,7 @@ def run_metadata(
         "config": dict(config),
         "models": dict(models),
         "hardware": hardware,
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "command": " ".join(["python", *sys.orig_argv[1:]]),
         "sample": {"size": sample[0], "of": sample[1]} if sample and sample[0] < sample[1] else None,
     }
 

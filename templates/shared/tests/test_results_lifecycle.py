@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from {{ package_name }}.errors import UserError, load_settings
+from {{ package_name }}.progress import progress
 from {{ package_name }}.results import (
     Gate,
     flatten,
@@ -141,3 +144,14 @@ def test_the_command_line_prints_a_user_error_as_one_line_and_lets_bugs_raise(tm
     assert user.returncode == 1 and user.stderr == "error: the file x is missing; run `make data`.\n"
     bug = subprocess.run([sys.executable, "-c", script, "bug"], capture_output=True, text=True)
     assert bug.returncode == 1 and "Traceback" in bug.stderr and "KeyError" in bug.stderr
+
+
+def test_progress_in_a_log_is_periodic_lines_with_the_last_one_once() -> None:
+    log = io.StringIO()
+    console = Console(file=log, force_terminal=False, width=60)
+    with progress("ingest", None, console, interval_s=0) as update:
+        for done in range(1, 4):
+            update(done * 100, 300)
+    lines = log.getvalue().splitlines()
+    assert lines[0].startswith("ingest: 100/300 (33%)") and "s left" in lines[0]
+    assert lines[-1].startswith("ingest: 300/300 (100%)") and len(lines) == 3

@@ -209,7 +209,7 @@ GATE = Gate(
 
 
 def evaluate(
-    pipeline: RagPipeline, split: str, progress: Callable[[int], None] | None = None
+    pipeline: RagPipeline, split: str, progress: Callable[[int, int], None] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Score one golden split: the metrics for results/eval.json and one row per case."""
     settings = pipeline.settings
@@ -217,7 +217,7 @@ def evaluate(
     cases = [c for c in golden if c.split == split]
     if not cases:
         raise GoldenFileError(f"{settings.golden_path} has no '{split}' questions.")
-    outcomes = run_cases(pipeline, cases, progress=progress)
+    outcomes = run_cases(pipeline, cases, progress=progress and (lambda done: progress(done, len(cases))))
     texts = corpus_texts(settings)
     metrics = score_outcomes(outcomes, settings, texts)
     metrics["dataset"] = {

@@ -123,9 +123,9 @@ class RagPipeline:
             config=config, models=models, dataset_files=[s.corpus_path, s.golden_path], libraries=LIBRARIES
         )
 
-    def ensure_corpus_indexed(self) -> IngestReport:
+    def ensure_corpus_indexed(self, progress: Callable[[int, int], None] | None = None) -> IngestReport:
         """Index the configured corpus into the configured collection (a no-op when it is there)."""
-        return self.ingest(load_corpus_jsonl(self.settings.corpus_path))
+        return self.ingest(load_corpus_jsonl(self.settings.corpus_path), progress=progress)
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(
