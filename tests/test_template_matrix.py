@@ -137,3 +137,35 @@ def _exists(package: Path, parts: list[str], module: str, node: ast.AST) -> bool
         return True
     # `from pkg.mod import name` also names an attribute, which need not be a module.
     return isinstance(node, ast.ImportFrom) and module != node.module
+
+
+COMMON_TARGETS = {
+    "help",
+    "setup",
+    "setup-llm",
+    "test",
+    "lint",
+    "format",
+    "eval",
+    "gate",
+    "baseline",
+    "bench",
+    "serve",
+    "demo",
+    "report",
+    "clean",
+}
+
+
+def test_make_targets_read_the_same_in_every_kind_and_help_shows_real_values(
+    rendered: tuple[str, str, Path],
+) -> None:
+    _, _, root = rendered
+    listing = subprocess.run(
+        ["make", "--no-print-directory", "help", "PORT=8123"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    targets = {line.split()[1] for line in listing.splitlines() if line.startswith("  make ")}
+    assert COMMON_TARGETS <= targets, COMMON_TARGETS - targets
+    assert "$(" not in listing
+    if "serve" in targets and "HOST" in (root / "Makefile").read_text():
+        assert "8123" in listing
