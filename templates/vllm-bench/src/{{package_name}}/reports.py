@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from . import client_bench
 from .metrics import PERCENTILES, highest_percentile, percentile_key
 from .plots import plot_run
 from .results import RESULTS_DIR, Renderer, load_results, markdown_table, provenance_line, refresh_readme
@@ -134,6 +135,7 @@ def render(results_dir: Path = RESULTS_DIR, readme: Path = Path("README.md")) ->
     """Re-render every README block whose results file exists, and its plots; returns the blocks done."""
     renderers: dict[str, Renderer] = {name: run_renderer(name) for name in RUN_BLOCKS}
     renderers["imported"] = imported_renderer
+    renderers[client_bench.RESULTS_NAME] = client_bench.agreement_block
     return refresh_readme(renderers, readme=readme, results_dir=results_dir)
 
 

@@ -76,6 +76,18 @@ def plans_of(config: BenchConfig) -> list[LoadPlan]:
     ]
 
 
+def target_of(config: BenchConfig, base_url: str) -> Target:
+    load = config.load
+    return Target(
+        base_url,
+        config.server.served_model_name,
+        endpoint=load.endpoint,
+        ignore_eos=load.ignore_eos,
+        temperature=load.temperature,
+        token_counts=load.token_counts,
+    )
+
+
 def server_version(base_url: str) -> str | None:
     """vLLM answers /version; other servers do not, which is fine."""
     try:
@@ -162,15 +174,7 @@ class BenchmarkRun:
         self.server_info: dict[str, Any] = {"engine": config.server.engine, "startup_s": {}}
 
     def target(self) -> Target:
-        load = self.config.load
-        return Target(
-            self.base_url,
-            self.config.server.served_model_name,
-            endpoint=load.endpoint,
-            ignore_eos=load.ignore_eos,
-            temperature=load.temperature,
-            token_counts=load.token_counts,
-        )
+        return target_of(self.config, self.base_url)
 
     def run(self) -> Path:
         try:

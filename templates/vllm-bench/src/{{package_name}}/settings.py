@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         ",".join(f"{q:g}" for q in PERCENTILES), description="Latency percentiles to report, e.g. 50,90,99"
     )
 
+    guidellm: Path = Field(Path(".venv-guidellm/bin/guidellm"), description="GuideLLM, for make bench-client")
+    guidellm_tokenizer: Path = Field(Path(".data/tokenizer"), description="The served model's tokenizer, for GuideLLM")
+
     @field_validator("percentiles")
     @classmethod
     def _valid_percentiles(cls, value: str) -> str:
