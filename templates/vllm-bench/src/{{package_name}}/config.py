@@ -6,15 +6,16 @@ rate or an empty sweep is a ``ConfigError`` with one sentence saying what to fix
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .errors import UserError
 
-class ConfigError(Exception):
+
+class ConfigError(UserError):
     """The configuration cannot be used; the message says why and what to change."""
 
 
@@ -69,6 +70,7 @@ class ServerConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
     python: str = Field(default="python", description="Interpreter that has vLLM installed")
+    setup: str | None = Field(default=None, description="The make target that installs this server, e.g. setup-llm")
     env: dict[str, str] = Field(default_factory=dict)
     startup_timeout_s: float = Field(default=600, gt=0)
     engine_args: EngineArgs = Field(default_factory=EngineArgs)
@@ -182,6 +184,16 @@ class EngineVariant(_Strict):
     engine_args: EngineArgs = Field(default_factory=EngineArgs)
 
 
+# The engine arguments each launched engine honours; a variant setting any other is refused, because
+# the engine would silently run unchanged and the sweep would compare a configuration with itself.
+ENGINE_ARGS_HONOURED: dict[str, frozenset[str] | None] = {
+    "vllm": None,  # all of them
+    "llamacpp": frozenset({"max_model_len"}),
+    "synthetic": frozenset(),
+    "external": frozenset(),
+}
+
+
 class BenchConfig(_Strict):
     server: ServerConfig
     dataset: DatasetConfig = Field(default_factory=DatasetConfig)
@@ -196,6 +208,23 @@ class BenchConfig(_Strict):
         SLO.parse(value)
         return value
 
+    @model_validator(mode="after")
+    def _variants_the_engine_honours(self) -> BenchConfig:
+        engine = self.server.engine
+        honoured = ENGINE_ARGS_HONOURED[engine]
+        if self.sweep and engine == "external":
+            raise ValueError("sweep variants need a server this project starts; engine external is started by you")
+        if honoured is None:
+            return self
+        for variant in self.sweep:
+            ignored = sorted(set(variant.engine_args.model_dump(exclude_unset=True)) - honoured)
+            if ignored:
+                raise ValueError(
+                    f"sweep variant {variant.name} sets {', '.join(ignored)}, which engine {engine} ignores "
+                    f"(it honours {', '.join(sorted(honoured)) or 'no engine arguments'}); use engine vllm"
+                )
+        return self
+
     @property
     def slo_targets(self) -> SLO:
         return SLO.parse(self.slo)
@@ -203,12 +232,15 @@ class BenchConfig(_Strict):
 
 def _first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
-    where = ".".join(str(p) for p in error["loc"]) or "the file"
+    message = error["msg"].removeprefix("Value error, ")
+    if not error["loc"]:
+        return message
+    where = ".".join(str(p) for p in error["loc"])
     if error["type"] == "extra_forbidden":
         if "engine_args" in error["loc"]:
             return f"unknown engine argument {where}; use one of the EngineArgs fields or engine_args.extra_cli_args"
         return f"unknown setting {where}"
-    return f"{where}: {error['msg']}"
+    return f"{where}: {message}"
 
 
 def parse_config(data: dict[str, Any], source: str = "config") -> BenchConfig:
@@ -219,7 +251,8 @@ def parse_config(data: dict[str, Any], source: str = "config") -> BenchConfig:
 
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> BenchConfig:
-    """Read a YAML config; ``overrides`` (dotted keys) come from the command line or the environment."""
+    """Read a YAML config; ``overrides`` (dotted keys, e.g. ``server.model``) come from the command line
+    or the environment."""
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except FileNotFoundError:
@@ -228,9 +261,6 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> BenchCon
         raise ConfigError(f"Config file {path} is not valid YAML: {exc}.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"Config file {path} must contain a mapping at the top level.")
-    model = os.environ.get("MODEL")
-    if model:
-        data.setdefault("server", {})["model"] = model
     for dotted, value in (overrides or {}).items():
         node = data
         *parents, leaf = dotted.split(".")
@@ -238,3 +268,44 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> BenchCon
             node = node.setdefault(key, {})
         node[leaf] = value
     return parse_config(data, str(path))
+
+
+def load_with_options(
+    path: Path,
+    *,
+    model: str | None = None,
+    mode: str | None = None,
+    levels: str | None = None,
+    num_requests: int | None = None,
+    duration: float | None = None,
+    warmup: int | None = None,
+    burstiness: float | None = None,
+    slo: str | None = None,
+) -> BenchConfig:
+    """The config at ``path`` with the command line's options applied; ``None`` keeps the file's value.
+
+    ``levels`` is ``"1,2,4"``: concurrency levels, or request rates when the mode is ``rate``.
+    """
+    overrides: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "server.model": model,
+            "load.mode": mode,
+            "load.num_requests": num_requests,
+            "load.max_duration_s": duration,
+            "load.warmup_requests": warmup,
+            "load.burstiness": burstiness,
+            "slo": slo,
+        }.items()
+        if value is not None
+    }
+    if levels:
+        try:
+            numbers = [float(part) for part in levels.split(",") if part.strip()]
+        except ValueError:
+            raise ConfigError(f"--levels {levels!r} must be comma-separated numbers, e.g. 1,2,4.") from None
+        if (mode or load_config(path).load.mode) == "concurrency":
+            overrides["load.concurrency"] = [int(x) if x.is_integer() else x for x in numbers]
+        else:
+            overrides["load.rate"] = numbers
+    return load_config(path, overrides)

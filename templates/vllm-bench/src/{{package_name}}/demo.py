@@ -17,7 +17,7 @@ from .client import Target
 from .config import BenchConfig
 from .datasets import request_stream
 from .loadgen import LoadPlan, run_load
-from .metrics import compute_metrics
+from .metrics import Distribution, compute_metrics
 from .records import RequestRecord
 from .server import ServerError, running_server
 
@@ -52,9 +52,13 @@ def record_demo(config: BenchConfig, out: Path, *, base_url: str | None = None, 
     )
     recorder.print(_timelines(outcome.records))
     metrics = compute_metrics(outcome.records, slo=config.slo_targets)
+
+    def p50(distribution: Distribution | None, digits: int) -> str:
+        return "n/a" if distribution is None else f"{distribution.median:.{digits}f} ms"
+
     recorder.print(
-        f"TTFT p50 [bold]{metrics.ttft_ms.median:.0f} ms[/] · TPOT p50 [bold]{metrics.tpot_ms.median:.1f} ms[/] · "
-        f"ITL p50 {metrics.itl_ms.median:.1f} ms · {metrics.output_throughput:.1f} output tok/s · "
+        f"TTFT p50 [bold]{p50(metrics.ttft_ms, 0)}[/] · TPOT p50 [bold]{p50(metrics.tpot_ms, 1)}[/] · "
+        f"ITL p50 {p50(metrics.itl_ms, 1)} · {metrics.output_throughput:.1f} output tok/s · "
         f"goodput {metrics.request_goodput or 0:.2f} req/s ({metrics.slo}) · failed {metrics.failed}"
     )
     out.parent.mkdir(parents=True, exist_ok=True)

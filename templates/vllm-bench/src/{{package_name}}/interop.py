@@ -18,16 +18,19 @@ GuideLLM (``--output-path x.json``): ``benchmarks[*].metrics.<name>.successful``
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+from .errors import UserError
 from .metrics import BenchmarkMetrics, Distribution
 from .results import RESULTS_DIR, load_results, run_metadata, write_results
 
-_EMPTY = Distribution(0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+# The percentiles GuideLLM saves; vLLM saves those asked for with --metric-percentiles.
+_GUIDELLM_PERCENTILES = ("p90", "p95", "p99")
 
 
-class ImportFormatError(ValueError):
+class ImportFormatError(UserError):
     """The file is not in the format of the tool it was imported as."""
 
 
@@ -47,16 +50,19 @@ def from_vllm(data: dict[str, Any]) -> BenchmarkMetrics:
             "this is not a `vllm bench serve --save-result` file (no completed / mean_ttft_ms keys)"
         )
 
-    def dist(name: str, n: int) -> Distribution:
+    def dist(name: str, n: int) -> Distribution | None:
+        # n is the request count; vLLM does not save how many gaps its ITL pools (0 = unknown).
+        if f"mean_{name}_ms" not in data or (n == 0 and name != "itl") or not data.get("completed"):
+            return None
         mean = _number(data, f"mean_{name}_ms")
+        saved = (re.fullmatch(rf"(p[0-9.]+)_{name}_ms", key) for key in data)
+        keys = sorted((m.group(1) for m in saved if m and m.group(1) != "p50"), key=lambda k: float(k[1:]))
         return Distribution(
             n=n,
             mean=mean,
             median=_number(data, f"median_{name}_ms", mean),
             std=_number(data, f"std_{name}_ms"),
-            p90=_optional(data, f"p90_{name}_ms"),
-            p95=_optional(data, f"p95_{name}_ms"),
-            p99=_optional(data, f"p99_{name}_ms"),
+            percentiles={key: _optional(data, f"{key}_{name}_ms") for key in keys or _GUIDELLM_PERCENTILES},
         )
 
     completed = int(data["completed"])
@@ -90,20 +96,21 @@ def from_vllm(data: dict[str, Any]) -> BenchmarkMetrics:
     )
 
 
-def _guidellm_dist(metrics: dict[str, Any], name: str, scale: float = 1.0) -> Distribution:
+def _guidellm_dist(metrics: dict[str, Any], name: str, scale: float = 1.0) -> Distribution | None:
     block = metrics.get(name)
     summary = block.get("successful") if isinstance(block, dict) else None
-    if not isinstance(summary, dict):
-        return _EMPTY
+    if not isinstance(summary, dict) or not _number(summary, "count"):
+        return None
     percentiles = summary.get("percentiles") or {}
     return Distribution(
         n=int(_number(summary, "count")),
         mean=_number(summary, "mean") * scale,
         median=_number(summary, "median", _number(percentiles, "p50")) * scale,
         std=_number(summary, "std_dev") * scale,
-        p90=_number(percentiles, "p90") * scale,
-        p95=_number(percentiles, "p95") * scale,
-        p99=_number(percentiles, "p99") * scale,
+        percentiles={
+            key: value * scale if (value := _optional(percentiles, key)) is not None else None
+            for key in _GUIDELLM_PERCENTILES
+        },
     )
 
 
@@ -126,7 +133,8 @@ def from_guidellm_benchmark(benchmark: dict[str, Any]) -> BenchmarkMetrics:
             "this is not a GuideLLM benchmarks file (no benchmarks[].metrics.time_to_first_token_ms)"
         )
     totals = metrics.get("request_totals") or benchmark.get("request_totals") or {}
-    completed = int(_number(totals, "successful", _guidellm_dist(metrics, "request_latency").n))
+    latency = _guidellm_dist(metrics, "request_latency")
+    completed = int(_number(totals, "successful", latency.n if latency else 0))
     errored, incomplete = int(_number(totals, "errored")), int(_number(totals, "incomplete"))
     window = benchmark.get("scheduler_metrics") or {}
     duration = _number(window, "measure_end_time") - _number(window, "measure_start_time")
@@ -155,7 +163,7 @@ def from_guidellm_benchmark(benchmark: dict[str, Any]) -> BenchmarkMetrics:
         e2el_ms=_guidellm_dist(metrics, "request_latency", scale=1000.0),
         extra={
             "itl_source": "guidellm inter_token_latency_ms (per-request average, = vLLM TPOT)",
-            "guidellm_time_per_output_token_ms": tpot_inclusive.median,
+            "guidellm_time_per_output_token_ms": tpot_inclusive.median if tpot_inclusive else None,
             "strategy": (benchmark.get("config") or {}).get("strategy") or benchmark.get("scheduler"),
         },
     )
@@ -173,7 +181,7 @@ def import_file(path: Path, *, tool: str, label: str | None = None, results_dir:
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path} does not exist.") from None
+        raise UserError(f"{path} does not exist; pass the JSON file the tool wrote.") from None
     except json.JSONDecodeError as exc:
         raise ImportFormatError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(data, dict):

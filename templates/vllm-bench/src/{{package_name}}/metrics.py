@@ -7,7 +7,10 @@ Per request (successful requests only):
 - ITL, inter-token latency: every gap between two successive text chunks, pooled over requests
   (a chunk holding several tokens, as with speculative decoding, is one gap).
 - E2EL, end-to-end latency: request sent -> last data event of the stream (the usage chunk, if any).
-Each is summarised as mean, median, population std, p90, p95 and p99 (linear interpolation), in ms.
+Each is summarised as mean, median, population std and the requested percentiles (linear
+interpolation; p90, p95 and p99 unless ``PERCENTILES`` says otherwise, as ``vllm bench serve
+--metric-percentiles`` does), in ms. A level where no request succeeded has no distributions
+(``None``), never zeros: there is nothing to summarise.
 
 Per run, over the measured duration (first request sent -> last request finished):
 - request throughput = completed / duration; output token throughput = output tokens / duration;
@@ -19,7 +22,7 @@ Per run, over the measured duration (first request sent -> last request finished
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,28 +30,43 @@ from .config import SLO
 from .records import RequestRecord
 from .stats import percentile, summarize
 
-PERCENTILES = (90, 95, 99)
+PERCENTILES: tuple[float, ...] = (90, 95, 99)
+
+
+def percentile_key(q: float) -> str:
+    """``p99``, ``p99.9``: the key a percentile is stored under."""
+    return f"p{q:g}"
+
+
+def highest_percentile(keys: Iterable[str]) -> str:
+    """The highest of percentile keys such as ``p90``, ``p99``; ``median`` when there are none."""
+    return max(keys, key=lambda key: float(key[1:]), default="median")
 
 
 @dataclass(frozen=True)
 class Distribution:
-    """Summary of one latency metric in milliseconds."""
+    """Summary of one latency metric in milliseconds; ``percentiles`` maps ``p90`` etc. to values."""
 
     n: int
     mean: float
     median: float
     std: float
-    # None only for imported runs whose tool did not save that percentile.
-    p90: float | None
-    p95: float | None
-    p99: float | None
+    # A value is None only for imported runs whose tool did not save that percentile.
+    percentiles: dict[str, float | None] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, values_ms: Sequence[float]) -> Distribution:
+    def of(cls, values_ms: Sequence[float], percentiles: Sequence[float] = PERCENTILES) -> Distribution | None:
+        """The summary of ``values_ms``; None for an empty sample (there is no median of nothing)."""
         if not values_ms:
-            return cls(0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+            return None
         s = summarize(values_ms)
-        return cls(int(s["n"]), s["mean"], s["p50"], s["std"], s["p90"], s["p95"], s["p99"])
+        return cls(
+            int(s["n"]),
+            s["mean"],
+            s["p50"],
+            s["std"],
+            {percentile_key(q): percentile(values_ms, q) for q in percentiles},
+        )
 
 
 @dataclass(frozen=True)
@@ -66,20 +84,25 @@ class BenchmarkMetrics:
     goodput_fraction: float | None
     slo: str
     peak_concurrency: int
-    ttft_ms: Distribution
-    tpot_ms: Distribution
-    itl_ms: Distribution
-    e2el_ms: Distribution
+    ttft_ms: Distribution | None
+    tpot_ms: Distribution | None
+    itl_ms: Distribution | None
+    e2el_ms: Distribution | None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def status(self) -> str:
+        """``failed`` when requests were sent and none succeeded: a level with no measurement."""
+        return "failed" if self.completed == 0 and self.failed > 0 else "ok"
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"status": self.status, **asdict(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BenchmarkMetrics:
         values = dict(data)
         for name in ("ttft_ms", "tpot_ms", "itl_ms", "e2el_ms"):
-            values[name] = Distribution(**values[name])
+            values[name] = Distribution(**values[name]) if values.get(name) is not None else None
         return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
 
 
@@ -111,7 +134,11 @@ def measured_duration(records: Sequence[RequestRecord]) -> float:
 
 
 def compute_metrics(
-    records: Sequence[RequestRecord], *, slo: SLO | None = None, duration_s: float | None = None
+    records: Sequence[RequestRecord],
+    *,
+    slo: SLO | None = None,
+    duration_s: float | None = None,
+    percentiles: Sequence[float] = PERCENTILES,
 ) -> BenchmarkMetrics:
     """Metrics of one run; ``duration_s`` defaults to first request sent -> last request finished."""
     ok = [r for r in records if r.ok]
@@ -134,11 +161,19 @@ def compute_metrics(
         goodput_fraction=(good / len(records) if records else 0.0) if good is not None else None,
         slo=slo.describe() if slo is not None else "none",
         peak_concurrency=peak_concurrency(records),
-        ttft_ms=Distribution.of([r.ttft_s * 1000 for r in ok if r.ttft_s is not None]),
-        tpot_ms=Distribution.of([t * 1000 for r in ok if (t := r.tpot_s) is not None]),
-        itl_ms=Distribution.of([gap * 1000 for r in ok for gap in r.itl_s]),
-        e2el_ms=Distribution.of([r.latency_s * 1000 for r in ok if r.latency_s is not None]),
+        ttft_ms=Distribution.of([r.ttft_s * 1000 for r in ok if r.ttft_s is not None], percentiles),
+        tpot_ms=Distribution.of([t * 1000 for r in ok if (t := r.tpot_s) is not None], percentiles),
+        itl_ms=Distribution.of([gap * 1000 for r in ok for gap in r.itl_s], percentiles),
+        e2el_ms=Distribution.of([r.latency_s * 1000 for r in ok if r.latency_s is not None], percentiles),
     )
 
 
-__all__ = ["PERCENTILES", "BenchmarkMetrics", "Distribution", "compute_metrics", "percentile"]
+def parse_percentiles(text: str) -> tuple[float, ...]:
+    """``"50,90,99"`` -> (50.0, 90.0, 99.0); each strictly between 0 and 100, sorted, no repeats."""
+    try:
+        values = sorted({float(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise ValueError(f"{text!r} must be comma-separated numbers, e.g. 50,90,99") from None
+    if not values or not all(0 < q < 100 for q in values):
+        raise ValueError(f"{text!r} must list percentiles strictly between 0 and 100, e.g. 50,90,99")
+    return tuple(values)

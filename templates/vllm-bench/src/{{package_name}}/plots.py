@@ -12,6 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from .metrics import highest_percentile
+
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """Points (latency, throughput) not beaten by another with lower latency *and* higher throughput."""
@@ -27,7 +29,8 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[tuple[float, flo
 def _by_variant(points: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for point in points:
-        if point.get("completed"):
+        # A failed level has no latencies to draw; it is marked in the README table instead.
+        if point.get("ttft_ms") and point.get("tpot_ms"):
             groups[point["variant"]].append(point)
     return {name: sorted(group, key=lambda p: p["level"]) for name, group in groups.items()}
 
@@ -64,7 +67,9 @@ def plot_run(points: Sequence[dict[str, Any]], out_dir: Path, title: str) -> lis
         for name, group in groups.items():
             levels = [p["level"] for p in group]
             axis.plot(levels, [p[metric]["median"] for p in group], "o-", label=f"{name} p50")
-            axis.plot(levels, [p[metric]["p99"] for p in group], "x:", label=f"{name} p99")
+            top = highest_percentile(group[0][metric]["percentiles"])
+            if top != "median":
+                axis.plot(levels, [p[metric]["percentiles"][top] for p in group], "x:", label=f"{name} {top}")
         axis.set_xlabel(load_axis)
         axis.set_ylabel(f"{label} (ms)")
         axis.set_title(f"{title}: {label} vs load")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,12 +16,25 @@ from pathlib import Path
 import httpx
 
 from .config import EngineArgs, ServerConfig
+from .errors import UserError
 
 LOG_DIR = Path(".data/logs")
 
 
-class ServerError(Exception):
+class ServerError(UserError):
     """The server could not be started or never became ready; the message says where to look."""
+
+
+def require_installed(server: ServerConfig) -> None:
+    """Fail in one sentence, before any start, when the server's interpreter or model is missing."""
+    if server.engine != "vllm":
+        return
+    setup = f"run `make {server.setup}` first" if server.setup else "install vLLM there or set server.python"
+    if shutil.which(server.python) is None:
+        raise ServerError(f"No such interpreter {server.python!r} for vLLM: {setup}.")
+    looks_local = server.model.startswith((".", "/")) or Path(server.model).is_absolute()
+    if looks_local and not Path(server.model).exists():
+        raise ServerError(f"The model folder {server.model} does not exist: {setup} (it converts the model).")
 
 
 def vllm_command(server: ServerConfig, engine_args: EngineArgs | None = None) -> list[str]:
@@ -85,6 +99,7 @@ def running_server(
     server: ServerConfig, engine_args: EngineArgs | None = None, name: str = "server"
 ) -> Iterator[float]:
     """Run the configured server for the duration of the block; yields its startup time in seconds."""
+    require_installed(server)
     command = server_command(server, engine_args)
     if port_in_use(server.host, server.port):
         raise ServerError(
@@ -127,6 +142,7 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 20) -> None:
 
 def serve_forever(server: ServerConfig) -> None:
     """``make serve``: replace this process with the server so Ctrl-C and signals reach it directly."""
+    require_installed(server)
     command = server_command(server)
     print(
         f"Serving {server.served_model_name} at {server.base_url}/v1 ({server.engine}): {' '.join(command)}", flush=True
