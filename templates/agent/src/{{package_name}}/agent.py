@@ -20,12 +20,23 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from opentelemetry.trace import SpanKind
+
 from .dialect import Dialect, FinalAnswer, FinalAnswerError, parse_final_answer
 from .llm import ChatClient, ChatResult, LLMError, LLMUnavailable
-from .telemetry import GEN_AI_OPERATION, GEN_AI_REQUEST_MODEL, get_tracer
+from .telemetry import (
+    GEN_AI_AGENT_NAME,
+    GEN_AI_INPUT_TOKENS,
+    GEN_AI_OPERATION,
+    GEN_AI_OUTPUT_TOKENS,
+    GEN_AI_PROVIDER,
+    GEN_AI_REQUEST_MODEL,
+    get_tracer,
+)
 from .toolkit import ToolExecutor, ToolOutcome
 
 _tracer = get_tracer(__name__)
+AGENT_NAME = "weather-analyst"
 
 Status = Literal["answered", "step_budget_exhausted", "token_budget_exhausted", "model_unavailable", "model_error"]
 Event = dict[str, Any]
@@ -111,15 +122,22 @@ class Agent:
         emit = on_event or (lambda _event: None)
         record = RunRecord(task=task)
         started = time.perf_counter()
-        with _tracer.start_as_current_span("invoke_agent weather-analyst") as span:
-            span.set_attribute(GEN_AI_OPERATION, "invoke_agent")
-            span.set_attribute(GEN_AI_REQUEST_MODEL, self.client.model)
+        attributes = {
+            GEN_AI_OPERATION: "invoke_agent",
+            GEN_AI_AGENT_NAME: AGENT_NAME,
+            GEN_AI_PROVIDER: "openai",
+            GEN_AI_REQUEST_MODEL: self.client.model,
+        }
+        # The agent loop runs in this process (its model calls are the CLIENT spans below it).
+        with _tracer.start_as_current_span(
+            f"invoke_agent {AGENT_NAME}", kind=SpanKind.INTERNAL, attributes=attributes
+        ) as span:
             self._loop(task, record, emit)
             record.latency_s = time.perf_counter() - started
             span.set_attribute("agent.status", record.status)
             span.set_attribute("agent.steps", len(record.steps))
-            span.set_attribute("gen_ai.usage.input_tokens", record.input_tokens)
-            span.set_attribute("gen_ai.usage.output_tokens", record.output_tokens)
+            span.set_attribute(GEN_AI_INPUT_TOKENS, record.input_tokens)
+            span.set_attribute(GEN_AI_OUTPUT_TOKENS, record.output_tokens)
         emit({"type": "result", "record": record.to_dict()})
         return record
 
