@@ -154,7 +154,9 @@ class Phoenix(Viewer):
                         "kind": span["span_kind"],
                         "model": a.get("llm.model_name") or a.get("embedding.model_name"),
                         "tokens": [a.get("llm.token_count.prompt"), a.get("llm.token_count.completion")],
-                        "input": any(k.startswith(("llm.input_messages.", "tool.parameters", "input.value")) for k in a),
+                        "input": any(
+                            k.startswith(("llm.input_messages.", "tool.parameters", "input.value")) for k in a
+                        ),
                         "output": any(
                             k.startswith(("llm.output_messages.", "retrieval.documents.", "embedding.embeddings."))
                             for k in a
@@ -229,7 +231,13 @@ def send_project_spans(project: Path, env: dict[str, str]) -> dict[str, Any]:
         timeout=900,
     )
     tail = done.stdout.strip().splitlines()[-1:] or [""]
-    return {"project": project.name, "tests": tests, "exit": done.returncode, "summary": tail[0], "s": time.perf_counter() - started}
+    return {
+        "project": project.name,
+        "tests": tests,
+        "exit": done.returncode,
+        "summary": tail[0],
+        "s": time.perf_counter() - started,
+    }
 
 
 def by_operation(spans: list[dict[str, Any]]) -> dict[str, Any]:
