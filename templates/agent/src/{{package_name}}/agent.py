@@ -14,6 +14,7 @@ Two tool policies:
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -26,12 +27,17 @@ from .dialect import Dialect, FinalAnswer, FinalAnswerError, parse_final_answer
 from .llm import ChatClient, ChatResult, LLMError, LLMUnavailable
 from .telemetry import (
     GEN_AI_AGENT_NAME,
+    GEN_AI_INPUT_MESSAGES,
     GEN_AI_INPUT_TOKENS,
     GEN_AI_OPERATION,
+    GEN_AI_OUTPUT_MESSAGES,
     GEN_AI_OUTPUT_TOKENS,
     GEN_AI_PROVIDER,
     GEN_AI_REQUEST_MODEL,
+    capture_content,
     get_tracer,
+    input_messages_json,
+    output_messages_json,
 )
 from .toolkit import ToolExecutor, ToolOutcome
 
@@ -132,8 +138,12 @@ class Agent:
         with _tracer.start_as_current_span(
             f"invoke_agent {AGENT_NAME}", kind=SpanKind.INTERNAL, attributes=attributes
         ) as span:
+            if capture_content():
+                span.set_attribute(GEN_AI_INPUT_MESSAGES, input_messages_json([{"role": "user", "content": task}]))
             self._loop(task, record, emit)
             record.latency_s = time.perf_counter() - started
+            if capture_content() and record.answer is not None:
+                span.set_attribute(GEN_AI_OUTPUT_MESSAGES, output_messages_json(json.dumps(record.answer)))
             span.set_attribute("agent.status", record.status)
             span.set_attribute("agent.steps", len(record.steps))
             span.set_attribute(GEN_AI_INPUT_TOKENS, record.input_tokens)
