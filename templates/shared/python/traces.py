@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 6006
@@ -83,10 +84,21 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
             process.wait()
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"traces: {message}\n")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="traces", description="Start a local trace viewer for this project.")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="UI and OTLP/HTTP port (default 6006)")
-    parser.add_argument("--grpc-port", type=int, default=DEFAULT_GRPC_PORT, help="OTLP/gRPC port (default 4317)")
+    parser = _Parser(prog="traces", description="Start a local trace viewer for this project.")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help="UI and OTLP/HTTP port (default 6006)")
+    parser.add_argument("--grpc-port", type=_port, default=DEFAULT_GRPC_PORT, help="OTLP/gRPC port (default 4317)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="where the traces are kept")
     args = parser.parse_args(argv)
     if not viewer_installed():

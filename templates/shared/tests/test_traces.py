@@ -31,6 +31,14 @@ def test_missing_viewer_is_one_line_that_says_how_to_install(
     assert err.count("\n") == 1 and "make setup-traces" in err and 'pip install -e ".[traces]"' in err
 
 
+def test_a_bad_port_is_one_line_and_exit_code_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        traces.main(["--port", "70000"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'70000' is not a port number" in err
+
+
 def test_viewer_binds_localhost_and_keeps_its_data_in_the_project(tmp_path: Path) -> None:
     command, env = traces.viewer_command(6111, 4111, tmp_path / ".data" / "phoenix")
     assert command[0] == sys.executable and command[-1] == "serve"
