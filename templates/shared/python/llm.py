@@ -16,19 +16,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from opentelemetry.trace import SpanKind
 
 from .errors import UserError
 from .telemetry import (
+    ERROR_TYPE,
     GEN_AI_FINISH_REASONS,
+    GEN_AI_INPUT_MESSAGES,
     GEN_AI_INPUT_TOKENS,
     GEN_AI_MAX_TOKENS,
     GEN_AI_OPERATION,
+    GEN_AI_OUTPUT_MESSAGES,
     GEN_AI_OUTPUT_TOKENS,
     GEN_AI_PROVIDER,
     GEN_AI_REQUEST_MODEL,
     GEN_AI_RESPONSE_MODEL,
     GEN_AI_TEMPERATURE,
+    capture_content,
     get_tracer,
+    input_messages_json,
+    output_messages_json,
+    server_attributes,
 )
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -118,17 +126,24 @@ class ChatClient:
         ):
             if value is not None:
                 body[key] = value
-        with _tracer.start_as_current_span(f"chat {self.model}") as span:
-            span.set_attribute(GEN_AI_OPERATION, "chat")
-            span.set_attribute(GEN_AI_PROVIDER, "openai")
-            span.set_attribute(GEN_AI_REQUEST_MODEL, self.model)
+        # The OpenAI-compatible wire format is what the provider name describes here, whichever
+        # server (vLLM, llama.cpp, OpenAI) sits behind the URL; server.address tells them apart.
+        attributes = {GEN_AI_OPERATION: "chat", GEN_AI_PROVIDER: "openai", GEN_AI_REQUEST_MODEL: self.model}
+        attributes.update(server_attributes(self.base_url))
+        with _tracer.start_as_current_span(f"chat {self.model}", kind=SpanKind.CLIENT, attributes=attributes) as span:
+            if capture_content():
+                span.set_attribute(GEN_AI_INPUT_MESSAGES, input_messages_json(messages))
             if max_tokens is not None:
                 span.set_attribute(GEN_AI_MAX_TOKENS, max_tokens)
             if temperature is not None:
                 span.set_attribute(GEN_AI_TEMPERATURE, temperature)
             started = time.perf_counter()
-            payload, retries = self._post_with_retries("/chat/completions", body, span)
-            result = self._parse(payload, retries, time.perf_counter() - started)
+            try:
+                payload, retries = self._post_with_retries("/chat/completions", body, span)
+                result = self._parse(payload, retries, time.perf_counter() - started)
+            except LLMError as exc:
+                span.set_attribute(ERROR_TYPE, type(exc).__name__)
+                raise
             span.set_attribute(GEN_AI_RESPONSE_MODEL, result.model)
             if result.input_tokens is not None:
                 span.set_attribute(GEN_AI_INPUT_TOKENS, result.input_tokens)
@@ -136,6 +151,11 @@ class ChatClient:
                 span.set_attribute(GEN_AI_OUTPUT_TOKENS, result.output_tokens)
             if result.finish_reason:
                 span.set_attribute(GEN_AI_FINISH_REASONS, [result.finish_reason])
+            if capture_content():
+                calls = [(call.id, call.name, call.arguments) for call in result.tool_calls]
+                span.set_attribute(
+                    GEN_AI_OUTPUT_MESSAGES, output_messages_json(result.content, calls, result.finish_reason)
+                )
             return result
 
     def _post_with_retries(self, path: str, body: Mapping[str, Any], span: Any) -> tuple[Any, list[dict[str, Any]]]:

@@ -14,18 +14,35 @@ Two tool policies:
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from opentelemetry.trace import SpanKind
+
 from .dialect import Dialect, FinalAnswer, FinalAnswerError, parse_final_answer
 from .llm import ChatClient, ChatResult, LLMError, LLMUnavailable
-from .telemetry import GEN_AI_OPERATION, GEN_AI_REQUEST_MODEL, get_tracer
+from .telemetry import (
+    GEN_AI_AGENT_NAME,
+    GEN_AI_INPUT_MESSAGES,
+    GEN_AI_INPUT_TOKENS,
+    GEN_AI_OPERATION,
+    GEN_AI_OUTPUT_MESSAGES,
+    GEN_AI_OUTPUT_TOKENS,
+    GEN_AI_PROVIDER,
+    GEN_AI_REQUEST_MODEL,
+    capture_content,
+    get_tracer,
+    input_messages_json,
+    output_messages_json,
+)
 from .toolkit import ToolExecutor, ToolOutcome
 
 _tracer = get_tracer(__name__)
+AGENT_NAME = "weather-analyst"
 
 Status = Literal["answered", "step_budget_exhausted", "token_budget_exhausted", "model_unavailable", "model_error"]
 Event = dict[str, Any]
@@ -111,15 +128,26 @@ class Agent:
         emit = on_event or (lambda _event: None)
         record = RunRecord(task=task)
         started = time.perf_counter()
-        with _tracer.start_as_current_span("invoke_agent weather-analyst") as span:
-            span.set_attribute(GEN_AI_OPERATION, "invoke_agent")
-            span.set_attribute(GEN_AI_REQUEST_MODEL, self.client.model)
+        attributes = {
+            GEN_AI_OPERATION: "invoke_agent",
+            GEN_AI_AGENT_NAME: AGENT_NAME,
+            GEN_AI_PROVIDER: "openai",
+            GEN_AI_REQUEST_MODEL: self.client.model,
+        }
+        # The agent loop runs in this process (its model calls are the CLIENT spans below it).
+        with _tracer.start_as_current_span(
+            f"invoke_agent {AGENT_NAME}", kind=SpanKind.INTERNAL, attributes=attributes
+        ) as span:
+            if capture_content():
+                span.set_attribute(GEN_AI_INPUT_MESSAGES, input_messages_json([{"role": "user", "content": task}]))
             self._loop(task, record, emit)
             record.latency_s = time.perf_counter() - started
+            if capture_content() and record.answer is not None:
+                span.set_attribute(GEN_AI_OUTPUT_MESSAGES, output_messages_json(json.dumps(record.answer)))
             span.set_attribute("agent.status", record.status)
             span.set_attribute("agent.steps", len(record.steps))
-            span.set_attribute("gen_ai.usage.input_tokens", record.input_tokens)
-            span.set_attribute("gen_ai.usage.output_tokens", record.output_tokens)
+            span.set_attribute(GEN_AI_INPUT_TOKENS, record.input_tokens)
+            span.set_attribute(GEN_AI_OUTPUT_TOKENS, record.output_tokens)
         emit({"type": "result", "record": record.to_dict()})
         return record
 

@@ -19,11 +19,22 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
 
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from .faults import FaultInjector
 from .llm import backoff_delay
-from .telemetry import GEN_AI_OPERATION, GEN_AI_TOOL_CALL_ID, GEN_AI_TOOL_NAME, get_tracer
+from .telemetry import (
+    ERROR_TYPE,
+    GEN_AI_OPERATION,
+    GEN_AI_TOOL_CALL_ARGUMENTS,
+    GEN_AI_TOOL_CALL_ID,
+    GEN_AI_TOOL_CALL_RESULT,
+    GEN_AI_TOOL_NAME,
+    GEN_AI_TOOL_TYPE,
+    capture_content,
+    get_tracer,
+)
 
 _tracer = get_tracer(__name__)
 # Timed-out calls cannot be killed from Python; they finish in the background on this pool.
@@ -109,17 +120,28 @@ class ToolExecutor:
         return [tool.schema() for tool in self.tools.values()]
 
     def execute(self, name: str, arguments_text: str, call_id: str) -> ToolOutcome:
-        with _tracer.start_as_current_span(f"execute_tool {name}") as span:
-            span.set_attribute(GEN_AI_OPERATION, "execute_tool")
-            span.set_attribute(GEN_AI_TOOL_NAME, name)
-            span.set_attribute(GEN_AI_TOOL_CALL_ID, call_id)
+        attributes = {
+            GEN_AI_OPERATION: "execute_tool",
+            GEN_AI_TOOL_NAME: name,
+            GEN_AI_TOOL_CALL_ID: call_id,
+            GEN_AI_TOOL_TYPE: "function",
+        }
+        # Tools run in this process, so the span is INTERNAL.
+        with _tracer.start_as_current_span(
+            f"execute_tool {name}", kind=SpanKind.INTERNAL, attributes=attributes
+        ) as span:
+            if capture_content():
+                span.set_attribute(GEN_AI_TOOL_CALL_ARGUMENTS, arguments_text)
             started = time.perf_counter()
             outcome = self._execute(name, arguments_text, call_id, span)
             outcome.latency_s = time.perf_counter() - started
             span.set_attribute("tool.ok", outcome.ok)
             span.set_attribute("tool.attempts", outcome.attempts)
+            if capture_content():
+                span.set_attribute(GEN_AI_TOOL_CALL_RESULT, outcome.output)
             if outcome.error_kind:
-                span.set_attribute("error.type", outcome.error_kind)
+                span.set_attribute(ERROR_TYPE, outcome.error_kind)
+                span.set_status(Status(StatusCode.ERROR, outcome.error or outcome.error_kind))
             return outcome
 
     def _execute(self, name: str, arguments_text: str, call_id: str, span: Any) -> ToolOutcome:

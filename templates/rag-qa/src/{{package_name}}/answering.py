@@ -77,8 +77,9 @@ class ExtractiveAnswerer:
         self.shortlist = shortlist
 
     def answer(self, question: str, passages: Sequence[Passage], question_vector: np.ndarray | None = None) -> Answer:
-        with _tracer.start_as_current_span("generate extractive") as span:
-            span.set_attribute("gen_ai.operation.name", "extractive")
+        # Sentence selection is not a model call, so this span carries no gen_ai.* operation.
+        with _tracer.start_as_current_span("answer extractive") as span:
+            span.set_attribute("rag.answer.mode", "extractive")
             words = _content_words(question)
             candidates = [
                 (index, position, sentence)

@@ -11,9 +11,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from opentelemetry.trace import SpanKind
 
 from .settings import DEFAULT_EMBEDDING_MODEL
-from .telemetry import GEN_AI_OPERATION, GEN_AI_PROVIDER, GEN_AI_REQUEST_MODEL, get_tracer
+from .telemetry import (
+    GEN_AI_EMBEDDINGS_DIMENSION,
+    GEN_AI_OPERATION,
+    GEN_AI_PROVIDER,
+    GEN_AI_REQUEST_MODEL,
+    get_tracer,
+)
 
 _tracer = get_tracer(__name__)
 _PACKAGED = {DEFAULT_EMBEDDING_MODEL, "all-MiniLM-L6-v2"}
@@ -44,11 +51,16 @@ class Embedder:
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
-        with _tracer.start_as_current_span(f"embeddings {self.model_name}") as span:
-            span.set_attribute(GEN_AI_OPERATION, "embeddings")
-            span.set_attribute(GEN_AI_PROVIDER, "sentence-transformers")
-            span.set_attribute(GEN_AI_REQUEST_MODEL, self.model_name)
-            span.set_attribute("gen_ai.embeddings.input_count", len(texts))
+        attributes = {
+            GEN_AI_OPERATION: "embeddings",
+            GEN_AI_PROVIDER: "sentence-transformers",
+            GEN_AI_REQUEST_MODEL: self.model_name,
+        }
+        # The model runs in this process, so the span is INTERNAL rather than CLIENT.
+        with _tracer.start_as_current_span(
+            f"embeddings {self.model_name}", kind=SpanKind.INTERNAL, attributes=attributes
+        ) as span:
+            span.set_attribute("rag.embeddings.input_count", len(texts))
             vectors = self._model.encode(
                 list(texts),
                 batch_size=batch_size or self.batch_size,
@@ -56,7 +68,7 @@ class Embedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            span.set_attribute("gen_ai.embeddings.dimension_count", int(vectors.shape[1]))
+            span.set_attribute(GEN_AI_EMBEDDINGS_DIMENSION, int(vectors.shape[1]))
             return np.asarray(vectors, dtype=np.float32)
 
 

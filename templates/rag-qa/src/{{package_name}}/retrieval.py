@@ -7,6 +7,7 @@ RRF (score = sum over rankings of 1 / (k + rank)), which needs no score calibrat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,10 +15,19 @@ from typing import Any
 
 import numpy as np
 import psycopg
+from opentelemetry.trace import SpanKind
 from psycopg import sql
 
 from . import store
-from .telemetry import get_tracer
+from .telemetry import (
+    GEN_AI_DATA_SOURCE_ID,
+    GEN_AI_OPERATION,
+    GEN_AI_REQUEST_TOP_K,
+    GEN_AI_RETRIEVAL_DOCUMENTS,
+    GEN_AI_RETRIEVAL_QUERY,
+    capture_content,
+    get_tracer,
+)
 
 _tracer = get_tracer(__name__)
 MODES = ("vector", "lexical", "hybrid")
@@ -120,11 +130,19 @@ class Retriever:
     def retrieve(self, question: str, query_vector: np.ndarray | None, mode: str, k: int) -> list[Passage]:
         if mode not in MODES:
             raise ValueError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
-        with _tracer.start_as_current_span(f"retrieve {mode}") as span:
-            span.set_attribute("db.system.name", "postgresql")
-            span.set_attribute("rag.retrieval.mode", mode)
-            span.set_attribute("rag.retrieval.top_k", k)
-            span.set_attribute("rag.collection", self.collection)
+        attributes: dict[str, Any] = {
+            GEN_AI_OPERATION: "retrieval",
+            GEN_AI_DATA_SOURCE_ID: self.collection,
+            GEN_AI_REQUEST_TOP_K: float(k),
+            "db.system.name": "postgresql",
+            "rag.retrieval.mode": mode,
+        }
+        # Postgres runs as its own server process, so the search is a CLIENT call.
+        with _tracer.start_as_current_span(
+            f"retrieval {self.collection}", kind=SpanKind.CLIENT, attributes=attributes
+        ) as span:
+            if capture_content():
+                span.set_attribute(GEN_AI_RETRIEVAL_QUERY, question)
             pool = max(k, self.candidates)
             rankings: dict[str, list[int]] = {}
             scores: dict[int, float] = {}
@@ -158,4 +176,7 @@ class Retriever:
                 for i, score, ranks in fused
             ]
             span.set_attribute("rag.retrieval.returned", len(passages))
+            if capture_content():
+                documents = [{"id": str(p.chunk_id), "score": round(float(p.score), 6)} for p in passages]
+                span.set_attribute(GEN_AI_RETRIEVAL_DOCUMENTS, json.dumps(documents))
             return passages

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from opentelemetry.trace import Status, StatusCode
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import telemetry
 from .datasets import RequestSpec
@@ -81,16 +81,31 @@ async def send_request(
     client: httpx.AsyncClient, target: Target, spec: RequestSpec, *, run_start: float, timeout_s: float
 ) -> RequestRecord:
     headers = {"Authorization": f"Bearer {target.api_key}"} if target.api_key else {}
-    with tracer.start_as_current_span(f"text_completion {target.model}") as span:
-        span.set_attribute(telemetry.GEN_AI_OPERATION, "text_completion" if target.endpoint != "chat" else "chat")
-        span.set_attribute(telemetry.GEN_AI_REQUEST_MODEL, target.model)
-        span.set_attribute(telemetry.GEN_AI_MAX_TOKENS, spec.max_tokens)
-        span.set_attribute(telemetry.GEN_AI_TEMPERATURE, target.temperature)
+    operation = "chat" if target.endpoint == "chat" else "text_completion"
+    attributes: dict[str, Any] = {
+        telemetry.GEN_AI_OPERATION: operation,
+        telemetry.GEN_AI_PROVIDER: "openai",  # the wire format; server.address names the server
+        telemetry.GEN_AI_REQUEST_MODEL: target.model,
+        telemetry.GEN_AI_MAX_TOKENS: spec.max_tokens,
+        telemetry.GEN_AI_TEMPERATURE: target.temperature,
+        "gen_ai.request.stream": True,
+        **telemetry.server_attributes(target.base_url),
+    }
+    capture = telemetry.capture_content()
+    seen = _Seen(texts=[] if capture else None)
+    with tracer.start_as_current_span(
+        f"{operation} {target.model}", kind=SpanKind.CLIENT, attributes=attributes
+    ) as span:
+        if capture:
+            span.set_attribute(
+                telemetry.GEN_AI_INPUT_MESSAGES,
+                telemetry.input_messages_json([{"role": "user", "content": spec.prompt}]),
+            )
         sent = time.perf_counter()
         record = RequestRecord(request_id=spec.request_id, start_s=sent - run_start)
         try:
             async with asyncio.timeout(timeout_s):
-                await _stream(client, target, spec, headers, sent, record)
+                await _stream(client, target, spec, headers, sent, record, seen)
         except TimeoutError:
             _fail(record, "timeout", f"no complete response within {timeout_s:g} s")
         except httpx.ConnectError as exc:
@@ -108,11 +123,23 @@ async def send_request(
         span.set_attribute(telemetry.GEN_AI_INPUT_TOKENS, record.prompt_tokens)
         span.set_attribute(telemetry.GEN_AI_OUTPUT_TOKENS, record.output_tokens)
         if record.ttft_s is not None:
-            span.set_attribute("gen_ai.server.time_to_first_token", record.ttft_s)
+            span.set_attribute("gen_ai.response.time_to_first_chunk", record.ttft_s)
+        if seen.model:
+            span.set_attribute(telemetry.GEN_AI_RESPONSE_MODEL, seen.model)
+        if seen.texts is not None and record.ok:
+            span.set_attribute(telemetry.GEN_AI_OUTPUT_MESSAGES, telemetry.output_messages_json("".join(seen.texts)))
         if not record.ok:
             span.set_status(Status(StatusCode.ERROR, record.error or "failed"))
-            span.set_attribute("error.type", record.error or "failed")
+            span.set_attribute(telemetry.ERROR_TYPE, record.error or "failed")
     return record
+
+
+@dataclass
+class _Seen:
+    """What the stream told us beyond timings: the serving model and, when captured, the text."""
+
+    model: str | None = None
+    texts: list[str] | None = None
 
 
 def _fail(record: RequestRecord, reason: str, detail: str) -> None:
@@ -128,6 +155,7 @@ async def _stream(
     headers: dict[str, str],
     sent: float,
     record: RequestRecord,
+    seen: _Seen,
 ) -> None:
     parser = SSEParser()
     last_text_at: float | None = None
@@ -151,7 +179,12 @@ async def _stream(
                 if "error" in event:
                     _fail(record, "server_error", str(event["error"]))
                     return
-                if _chunk_text(event) is not None:
+                if seen.model is None and isinstance(event.get("model"), str):
+                    seen.model = event["model"]
+                text = _chunk_text(event)
+                if text is not None:
+                    if seen.texts is not None:
+                        seen.texts.append(text)
                     if last_text_at is None:
                         record.ttft_s = now - sent
                     else:
