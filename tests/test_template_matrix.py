@@ -154,6 +154,8 @@ COMMON_TARGETS = {
     "demo",
     "report",
     "clean",
+    "traces",
+    "setup-traces",
 }
 
 

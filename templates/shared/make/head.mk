@@ -7,3 +7,5 @@ PY := $(BIN)/python
 PKG := {{ package_name }}
 # Allowed drop below evals/baseline.json before `make gate` fails; empty keeps the kind's default.
 TOLERANCE ?=
+# Extra arguments for the command a target runs, e.g. make traces ARGS="--port 6007"
+ARGS ?=

@@ -1,3 +1,9 @@
+setup-traces: $(PY) ## Also install the local trace viewer (Arize Phoenix) that make traces starts
+	$(BIN)/pip install -e ".[traces]"
+
+traces: ## Local trace viewer on 127.0.0.1:6006 (data in .data/phoenix); export the OTLP endpoint it prints
+	$(PY) -m $(PKG).traces $(ARGS)
+
 gate: ## Compare the existing results with evals/baseline.json; fail on a regression
 	$(PY) -m $(PKG) gate
 
