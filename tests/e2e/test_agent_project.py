@@ -1,5 +1,5 @@
 """End-to-end tier for the agent kind: render it with defaults and run what its README promises,
-`make setup test eval bench`, on the real local model server, with fault injection.
+`make setup setup-llm test eval bench`, on the real local model server, with fault injection.
 
 It is its own module so that `make ci` can run it beside the other end-to-end modules: most of its
 time is the local model's single-threaded grammar sampling, which leaves a core free."""
@@ -18,7 +18,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def agent_project(workspace: Path) -> Path:
-    return set_up_project(workspace, "agent", "agent", setup_timeout=2400)
+    project = set_up_project(workspace, "agent", "agent")
+    make(project, "setup-llm", timeout=2400)
+    return project
 
 
 def test_agent_lint_and_tests_pass_including_the_real_local_model(agent_project: Path) -> None:
