@@ -4,8 +4,8 @@ BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test e2e lint eval bench bench-check docs catalog ci tiers clean
-# The agent's end-to-end module runs beside the other tests: most of its time is the local model's
-# single-threaded grammar sampling, which leaves a core free. Its output is printed when it ends.
+# The agent's end-to-end module runs beside the other tests: its local model server runs on all
+# cores but one, which leaves a core free. Its output is printed when it ends.
 AGENT_E2E := tests/e2e/test_agent_project.py
 PYTEST_ARGS ?=
 

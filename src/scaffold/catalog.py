@@ -20,7 +20,7 @@ from typing import Any
 START = "# >>> generated from kinds.yml by `make catalog`; edit kinds.yml, not this block"
 END = "# <<< end of the block generated from kinds.yml"
 # Catalog switch -> the Copier variable that templates/shared/repo/ci.yml.jinja reads.
-CI_SWITCHES = {"eval_gate": "eval_gate", "bench": "bench_in_ci"}
+CI_SWITCHES = {"eval_gate": "eval_gate", "bench": "bench_in_ci", "setup_llm": "ci_setup_llm"}
 DEFAULT_ANSWERS = ("project_name", "description")
 _KIND_NAME = re.compile(r"^[a-z][a-z0-9-]*$")  # also a folder name and a quoted Jinja literal
 

@@ -1,12 +1,18 @@
 """End-to-end tier for the agent kind: render it with defaults and run what its README promises,
-`make setup test eval bench`, on the real local model server, with fault injection.
+`make setup setup-llm test eval bench`, on the real local model server, with fault injection.
 
-It is its own module so that `make ci` can run it beside the other end-to-end modules: most of its
-time is the local model's single-threaded grammar sampling, which leaves a core free."""
+It is its own module so that `make ci` can run it beside the other end-to-end modules: the local
+model server runs on all cores but one, which leaves a core free."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,7 +24,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def agent_project(workspace: Path) -> Path:
-    return set_up_project(workspace, "agent", "agent", setup_timeout=2400)
+    project = set_up_project(workspace, "agent", "agent")
+    make(project, "setup-llm", timeout=2400)
+    return project
 
 
 def test_agent_lint_and_tests_pass_including_the_real_local_model(agent_project: Path) -> None:
@@ -62,3 +70,33 @@ def test_agent_ablation_demo_and_scaffold_check_at_least_95(agent_project: Path)
     make(agent_project, "demo")
     assert (agent_project / "docs/demo.svg").stat().st_size > 5_000
     assert_check_score_at_least(agent_project, 95)
+
+
+def test_agent_make_serve_listens_on_the_port_and_host_it_is_given(agent_project: Path) -> None:
+    # make exports PORT and HOST to the processes it starts; the model server must not take them.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    server = subprocess.Popen(
+        ["make", "serve", f"PORT={port}", "HOST=127.0.0.1"],
+        cwd=agent_project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert server.poll() is None, server.stderr.read().decode()[-3000:] if server.stderr else ""
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert json.load(response) == {"status": "ok"}
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "make serve did not answer within 240 s"
+                time.sleep(1)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)

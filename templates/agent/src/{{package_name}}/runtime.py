@@ -92,6 +92,13 @@ class Runtime:
         )
 
 
+def server_threads() -> int:
+    """All cores but one: the agent, Postgres and the unit service need one, and llama.cpp's threads
+    spin at every barrier, so one of them losing its core stalls all of them (on 2 busy cores a
+    tool call took 19 s of CPU with 2 threads against 3.4 s with 1)."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 @contextmanager
 def llm_endpoint(settings: Settings) -> Iterator[str]:
     """LLM_BASE_URL when set; otherwise the local model server, started for the duration."""
@@ -99,7 +106,7 @@ def llm_endpoint(settings: Settings) -> Iterator[str]:
         yield settings.llm_base_url
         return
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with running_server(log_path=settings.data_dir / "llm-server.log", n_threads=os.cpu_count()) as url:
+    with running_server(log_path=settings.data_dir / "llm-server.log", n_threads=server_threads()) as url:
         yield url
 
 
