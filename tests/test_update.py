@@ -28,7 +28,7 @@ mini:
   summary: a tiny kind for tests
   defaults: {project_name: Mini, description: A tiny project.}
   first_run: make test
-  ci: {eval_gate: false, bench: false}
+  ci: {eval_gate: false, bench: false, setup_llm: false}
 """
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Dev",
