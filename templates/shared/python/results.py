@@ -119,7 +119,7 @@ def git_state(root: Path = Path(".")) -> tuple[str | None, bool]:
     try:
         top, commit = subprocess.run(
             ["git", "rev-parse", "--show-toplevel", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.split()
+        ).stdout.splitlines()
         if Path(top).resolve() != root.resolve():
             return None, False
         status = subprocess.run(
@@ -189,7 +189,7 @@ def load_results(name: str, results_dir: Path = RESULTS_DIR) -> dict[str, Any]:
     try:
         data: dict[str, Any] = json.loads(path.read_text())
     except FileNotFoundError:
-        raise UserError(f"{path} does not exist yet; run `make {name}` first.") from None
+        raise UserError(f"{path} does not exist yet; run the make target that writes it (`make help`).") from None
     except json.JSONDecodeError as exc:
         raise UserError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
     if data.get("schema") != SCHEMA_VERSION:
