@@ -32,7 +32,10 @@ def agent_project(workspace: Path) -> Path:
 def test_agent_lint_and_tests_pass_including_the_real_local_model(agent_project: Path) -> None:
     make(agent_project, "lint")
     output = make(agent_project, "test")
-    assert " passed" in output and " failed" not in output and " skipped" not in output
+    assert " passed" in output and " failed" not in output
+    # The real-model tests run here; only the trace viewer test may skip (its extra is optional).
+    skipped = [line for line in output.splitlines() if line.startswith("SKIPPED")]
+    assert all("traces extra" in line for line in skipped), skipped
 
 
 def test_agent_eval_runs_clean_and_with_faults_and_fills_the_readme(agent_project: Path) -> None:
