@@ -184,14 +184,20 @@ def write_results(
     return target
 
 
-def load_results(name: str, results_dir: Path = RESULTS_DIR) -> dict[str, Any]:
-    path = results_dir / f"{name}.json"
+def read_json(path: Path, missing: str) -> dict[str, Any]:
+    """A JSON object from ``path``; a missing or broken file is a ``UserError`` (``missing`` says what to run)."""
     try:
         data: dict[str, Any] = json.loads(path.read_text())
     except FileNotFoundError:
-        raise UserError(f"{path} does not exist yet; run the make target that writes it (`make help`).") from None
+        raise UserError(f"{path} does not exist; {missing}.") from None
     except json.JSONDecodeError as exc:
         raise UserError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
+    return data
+
+
+def load_results(name: str, results_dir: Path = RESULTS_DIR) -> dict[str, Any]:
+    path = results_dir / f"{name}.json"
+    data = read_json(path, "run the make target that writes it (`make help`)")
     if data.get("schema") != SCHEMA_VERSION:
         raise UserError(f"{path} has schema {data.get('schema')!r}, expected {SCHEMA_VERSION}.")
     return data
@@ -361,12 +367,7 @@ class Gate:
 
     def _baseline(self) -> dict[str, Any]:
         path = self.baseline_path
-        try:
-            baseline: dict[str, Any] = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise UserError(f"{path} does not exist; run `make baseline` to accept the current results.") from None
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
+        baseline = read_json(path, "run `make baseline` to accept the current results")
         if not isinstance(baseline.get("metrics"), dict) or "tolerance" not in baseline:
             raise UserError(f"{path} is not a baseline (no metrics or tolerance); rewrite it with `make baseline`.")
         if baseline.get("results", self.results) != self.results:
