@@ -78,6 +78,7 @@ def run_hostile(
     timeout: float = TIME_BOUND_S,
     stdin: str | None = None,
     python: Sequence[str] | None = None,
+    user: int | None = None,
 ) -> Outcome:
     """Run ``python -m scaffold ARGS`` in a subprocess; kill it (and its group) past ``timeout``."""
     command = [*(python or [sys.executable]), "-m", "scaffold", *args]
@@ -92,6 +93,7 @@ def run_hostile(
             stdout=out,
             stderr=err,
             start_new_session=True,
+            user=user,
         )
         if stdin is not None and process.stdin is not None:
             try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from scaffold import __version__
 from scaffold.check.model import Check, Location, Status
+from scaffold.check.report import clean_data
 from scaffold.check.runner import CheckRun
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -25,13 +28,15 @@ def _anchor(run: CheckRun, evidence: tuple[Location, ...]) -> Location:
 
 
 def _uri(run: CheckRun, path: str) -> str:
-    """Paths relative to the working directory when the checked folder lies inside it, so code
-    scanning places results correctly when a subfolder of the repository was checked."""
+    """A relative URI reference (RFC 3986, percent-encoded bytes of the file name), relative to
+    the working directory when the checked folder lies inside it, so code scanning places results
+    correctly when a subfolder of the repository was checked."""
     try:
         prefix = run.root.relative_to(Path.cwd().resolve())
     except ValueError:
-        return path
-    return (prefix / path).as_posix() if str(prefix) != "." else path
+        prefix = Path(".")
+    relative = (prefix / path).as_posix() if str(prefix) != "." else path
+    return quote(os.fsencode(relative), safe="/")
 
 
 def render_sarif(run: CheckRun, checks: list[type[Check]]) -> str:
@@ -61,17 +66,13 @@ def render_sarif(run: CheckRun, checks: list[type[Check]]) -> str:
         if finding.status is not Status.FAIL:
             continue
         anchor = _anchor(run, finding.verdict.evidence)
-        region = (
-            {"startLine": anchor.line} if anchor.line and anchor.line >= 1 else {"startLine": 1}
-        )
+        region = {"startLine": anchor.line} if anchor.line and anchor.line >= 1 else {"startLine": 1}
         results.append(
             {
                 "ruleId": finding.check_id,
                 "ruleIndex": rule_ids.index(finding.check_id),
                 "level": "warning",
-                "message": {
-                    "text": f"{finding.title}: {finding.verdict.detail}. Fix: {finding.fix}"
-                },
+                "message": {"text": f"{finding.title}: {finding.verdict.detail}. Fix: {finding.fix}"},
                 "locations": [
                     {
                         "physicalLocation": {
@@ -103,4 +104,4 @@ def render_sarif(run: CheckRun, checks: list[type[Check]]) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2)
+    return json.dumps(clean_data(log), indent=2)
