@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str | None = Field(None, description="Any Postgres; unset = embedded server in .data/pg")
+    # The SQL tool's connection: a role that may only read the weather table (see sql_role.py).
+    agent_sql_url: str | None = Field(None, description="A read-only role you manage; unset = AGENT_SQL_ROLE")
+    agent_sql_role: str = Field("weather_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     data_dir: Path = Path(".data")
     weather_csv: Path = Path("data/seattle-weather.csv")
     tasks_path: Path = Path("evals/tasks.jsonl")
