@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     fault_seed: int = 7
 
     max_task_chars: int = 2000
+    max_request_bytes: int = Field(65536, ge=1024, description="larger request bodies get HTTP 413")
     bench_concurrency: int = Field(4, ge=2, le=64)
     bench_tasks: int = Field(8, ge=1)
     cost_per_hour_usd: float = Field(0.10, ge=0, description="machine price used for cost per task")
