@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -29,9 +30,9 @@ def raw_json(field: str, raw_value: str) -> bytes:
     return ("{" + json.dumps(field) + ": " + raw_value + "}").encode()
 
 
-def post_raw(client: TestClient, route: str, body: bytes) -> httpx.Response:
-    response: httpx.Response = client.post(route, content=body, headers={"content-type": "application/json"})
-    return response
+def post_raw(client: TestClient, route: str, body: bytes) -> Any:
+    """The response (TestClient's, from httpx or httpx2 depending on what is installed)."""
+    return client.post(route, content=body, headers={"content-type": "application/json"})
 
 
 @pytest.fixture
