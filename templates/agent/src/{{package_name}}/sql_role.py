@@ -107,30 +107,42 @@ def ensure_reader(owner_url: str, *, role: str, password_file: Path, tables: tup
                 "and set AGENT_SQL_URL to its URL (README: 'The SQL tool's role')."
             )
         superuser = bool(me[1])
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext('agent sql reader role'))")
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-            attributes = "LOGIN NOCREATEDB NOCREATEROLE INHERIT"
-            if superuser or not exists:
-                # Only a superuser may name SUPERUSER/REPLICATION/BYPASSRLS on an existing role.
-                attributes += " NOSUPERUSER NOREPLICATION NOBYPASSRLS"
-            verb = sql.SQL("ALTER ROLE" if exists else "CREATE ROLE")
-            conn.execute(
-                sql.SQL("{} {} WITH {} PASSWORD {}").format(verb, ident, sql.SQL(attributes), sql.Literal(password))
-            )
-            conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
-            conn.execute(
-                sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(ident, sql.Literal(ROLE_STATEMENT_TIMEOUT))
-            )
-            _drop_memberships(conn, role)
-            # Nothing but SELECT on the project's tables; nobody but their owners creates objects.
-            conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(ident))
-            conn.execute(sql.SQL("REVOKE ALL ON SCHEMA public FROM {}").format(ident))
-            conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-            conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(_database(conn))))
-            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
-            for table in tables:
-                conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), ident))
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('agent sql reader role'))")
+                exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+                attributes = "LOGIN NOCREATEDB NOCREATEROLE INHERIT"
+                if superuser or not exists:
+                    # Only a superuser may name SUPERUSER/REPLICATION/BYPASSRLS on an existing role.
+                    attributes += " NOSUPERUSER NOREPLICATION NOBYPASSRLS"
+                verb = sql.SQL("ALTER ROLE" if exists else "CREATE ROLE")
+                conn.execute(
+                    sql.SQL("{} {} WITH {} PASSWORD {}").format(verb, ident, sql.SQL(attributes), sql.Literal(password))
+                )
+                conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
+                        ident, sql.Literal(ROLE_STATEMENT_TIMEOUT)
+                    )
+                )
+                _drop_memberships(conn, role)
+                # Nothing but SELECT on the project's tables; nobody but their owners creates objects.
+                conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(ident))
+                conn.execute(sql.SQL("REVOKE ALL ON SCHEMA public FROM {}").format(ident))
+                conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+                conn.execute(
+                    sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(_database(conn)))
+                )
+                conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
+                for table in tables:
+                    conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), ident))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            first = (str(exc).strip().splitlines() or ["permission denied"])[0]
+            raise SqlRoleError(
+                f"DATABASE_URL's user {me[0]!r} cannot set up the SQL tool's role {role!r} ({first}): name another "
+                "role in AGENT_SQL_ROLE, or set AGENT_SQL_URL to a read-only role you manage "
+                "(README: 'The SQL tool's role')."
+            ) from None
     url = reader_url(owner_url, role, password)
     verify_reader(url, tables=tables, setting="AGENT_SQL_ROLE")
     return url
