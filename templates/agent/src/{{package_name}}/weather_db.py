@@ -1,8 +1,10 @@
 """The dataset in Postgres: loading the CSV once, and the read-only query path the SQL tool uses.
 
-Writes are refused twice: a statement that does not start with SELECT or WITH, or that holds more
-than one statement, never reaches the server; anything else runs inside a READ ONLY transaction
-with a statement timeout, so a data-modifying CTE or a slow cross join fails inside Postgres.
+Writes are refused three times: a statement that does not start with SELECT or WITH, or that holds
+more than one statement, never reaches the server; anything else runs inside a READ ONLY
+transaction with a statement timeout, so a data-modifying CTE or a slow cross join fails inside
+Postgres; and the tool connects as a role that may only read this table (``sql_role``), so server
+files, other sessions and writes are refused by privileges, whatever the session's settings.
 """
 
 from __future__ import annotations
@@ -105,6 +107,9 @@ def run_read_only(url: str, sql: str, params: list[Any], *, max_rows: int, timeo
                 fetched = cursor.fetchmany(max_rows + 1)
         except psycopg.errors.ReadOnlySqlTransaction:
             raise QueryRefused("The statement tries to write; this tool is read-only.") from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            first = (str(exc).strip().splitlines() or ["permission denied"])[0]
+            raise QueryRefused(f"Refused by the database ({first}); this tool may only read {TABLE}.") from None
         except psycopg.errors.QueryCanceled:
             raise TimeoutError(f"The query ran longer than {timeout_ms} ms and was cancelled.") from None
         except psycopg.Error as exc:

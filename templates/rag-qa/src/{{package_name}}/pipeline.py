@@ -141,7 +141,8 @@ class RagPipeline:
         """Index documents. Idempotent: chunks already stored (same content hash) are skipped, so
         an interrupted ingest resumes where it stopped. Each batch commits atomically. With
         ``reuse_vectors``, chunks already embedded by the same model in another collection are copied
-        instead of embedded again."""
+        instead of embedded again. Concurrent ingests of the same data are safe: each reports only
+        the rows its own INSERTs stored, so their ``added`` sum to the rows in the table."""
         started = time.perf_counter()
         s = self.settings
         collection = collection or s.collection
@@ -189,7 +190,8 @@ class RagPipeline:
             documents=len(documents),
             chunks=len(chunks),
             added=added,
-            already_present=len(chunks) - len(todo),
+            # Rows another ingest stored while this one ran count as present, not as added here.
+            already_present=len(chunks) - added,
             seconds=time.perf_counter() - started,
             embed_seconds=embed_seconds,
             reused_vectors=reused,

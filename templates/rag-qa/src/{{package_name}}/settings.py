@@ -51,4 +51,5 @@ class Settings(BaseSettings):
     cost_per_hour_usd: float = Field(0.10, ge=0, description="machine price used for cost per question")
 
     max_question_chars: int = 2000
+    max_request_bytes: int = Field(65536, ge=1024, description="larger request bodies get HTTP 413")
     max_file_bytes: int = 20_000_000

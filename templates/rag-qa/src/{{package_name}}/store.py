@@ -44,63 +44,74 @@ def table_name(collection: str) -> sql.Identifier:
     return sql.Identifier(f"chunks_{collection}")
 
 
+def _serialise_schema_changes(conn: psycopg.Connection[Any]) -> None:
+    """Inside a transaction: wait for any other process changing this schema to finish.
+
+    ``CREATE ... IF NOT EXISTS`` is not safe against itself: two ingests starting at once both see
+    the table missing and one fails on a duplicate catalog key. The lock is released at commit."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('rag collections schema'))")
+
+
 def prepare(conn: psycopg.Connection[Any]) -> None:
     """Create the pgvector extension and the collection registry if missing."""
-    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-    conn.execute(
-        """CREATE TABLE IF NOT EXISTS rag_collections (
-               name text PRIMARY KEY, strategy text NOT NULL, chunk_size int NOT NULL,
-               chunk_overlap int NOT NULL, embedding_model text NOT NULL, dimension int NOT NULL,
-               updated_at timestamptz NOT NULL DEFAULT now())"""
-    )
-    conn.commit()
+    with conn.transaction():
+        _serialise_schema_changes(conn)
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        conn.execute(
+            """CREATE TABLE IF NOT EXISTS rag_collections (
+                   name text PRIMARY KEY, strategy text NOT NULL, chunk_size int NOT NULL,
+                   chunk_overlap int NOT NULL, embedding_model text NOT NULL, dimension int NOT NULL,
+                   updated_at timestamptz NOT NULL DEFAULT now())"""
+        )
     register_vector(conn)
 
 
 def ensure_collection(conn: psycopg.Connection[Any], spec: CollectionSpec) -> None:
-    existing = conn.execute(
-        "SELECT strategy, chunk_size, chunk_overlap, embedding_model, dimension FROM rag_collections WHERE name = %s",
-        (spec.name,),
-    ).fetchone()
-    wanted = (spec.strategy, spec.chunk_size, spec.chunk_overlap, spec.embedding_model, spec.dimension)
-    if existing is not None and tuple(existing) != wanted:
-        raise CollectionMismatch(
-            f"Collection {spec.name!r} was built with strategy={existing[0]} size={existing[1]} "
-            f"overlap={existing[2]} model={existing[3]}; ingest into another COLLECTION or pass --rebuild."
+    with conn.transaction():
+        _serialise_schema_changes(conn)
+        existing = conn.execute(
+            "SELECT strategy, chunk_size, chunk_overlap, embedding_model, dimension"
+            " FROM rag_collections WHERE name = %s",
+            (spec.name,),
+        ).fetchone()
+        wanted = (spec.strategy, spec.chunk_size, spec.chunk_overlap, spec.embedding_model, spec.dimension)
+        if existing is not None and tuple(existing) != wanted:
+            raise CollectionMismatch(
+                f"Collection {spec.name!r} was built with strategy={existing[0]} size={existing[1]} "
+                f"overlap={existing[2]} model={existing[3]}; ingest into another COLLECTION or pass --rebuild."
+            )
+        table = table_name(spec.name)
+        conn.execute(
+            sql.SQL(
+                """CREATE TABLE IF NOT EXISTS {table} (
+                       id bigserial PRIMARY KEY,
+                       content_hash text NOT NULL UNIQUE,
+                       doc_id text NOT NULL,
+                       ordinal int NOT NULL,
+                       title text NOT NULL,
+                       url text NOT NULL DEFAULT '',
+                       text text NOT NULL,
+                       embedding vector({dim}) NOT NULL,
+                       tsv tsvector GENERATED ALWAYS AS (
+                           to_tsvector('english', replace(doc_id, '.', ' ') || ' ' || title || ' ' || text)
+                       ) STORED)"""
+            ).format(table=table, dim=sql.Literal(spec.dimension))
         )
-    table = table_name(spec.name)
-    conn.execute(
-        sql.SQL(
-            """CREATE TABLE IF NOT EXISTS {table} (
-                   id bigserial PRIMARY KEY,
-                   content_hash text NOT NULL UNIQUE,
-                   doc_id text NOT NULL,
-                   ordinal int NOT NULL,
-                   title text NOT NULL,
-                   url text NOT NULL DEFAULT '',
-                   text text NOT NULL,
-                   embedding vector({dim}) NOT NULL,
-                   tsv tsvector GENERATED ALWAYS AS (
-                       to_tsvector('english', replace(doc_id, '.', ' ') || ' ' || title || ' ' || text)
-                   ) STORED)"""
-        ).format(table=table, dim=sql.Literal(spec.dimension))
-    )
-    conn.execute(
-        sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING hnsw (embedding vector_cosine_ops)").format(
-            idx=sql.Identifier(f"chunks_{spec.name}_embedding_hnsw"), table=table
+        conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING hnsw (embedding vector_cosine_ops)").format(
+                idx=sql.Identifier(f"chunks_{spec.name}_embedding_hnsw"), table=table
+            )
         )
-    )
-    conn.execute(
-        sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING gin (tsv)").format(
-            idx=sql.Identifier(f"chunks_{spec.name}_tsv_gin"), table=table
+        conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING gin (tsv)").format(
+                idx=sql.Identifier(f"chunks_{spec.name}_tsv_gin"), table=table
+            )
         )
-    )
-    conn.execute(
-        """INSERT INTO rag_collections (name, strategy, chunk_size, chunk_overlap, embedding_model, dimension)
-           VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET updated_at = now()""",
-        (spec.name, *wanted),
-    )
-    conn.commit()
+        conn.execute(
+            """INSERT INTO rag_collections (name, strategy, chunk_size, chunk_overlap, embedding_model, dimension)
+               VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET updated_at = now()""",
+            (spec.name, *wanted),
+        )
 
 
 def drop_collection(conn: psycopg.Connection[Any], name: str) -> None:
@@ -162,11 +173,14 @@ def insert_chunks(
     """Insert one batch in one transaction (all rows or none); returns rows actually added."""
     if len(chunks) != len(vectors):
         raise ValueError("every chunk needs exactly one vector")
+    # The count comes from the rows the INSERT itself reports: a row another ingest stored first (even
+    # one committed while this batch waited on it) is skipped by ON CONFLICT and returns nothing.
+    # Counting the table before and after would credit this batch with the other ingest's rows.
     statement = sql.SQL(
         """INSERT INTO {t} (content_hash, doc_id, ordinal, title, url, text, embedding)
-           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (content_hash) DO NOTHING"""
+           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (content_hash) DO NOTHING RETURNING 1"""
     ).format(t=table_name(collection))
-    before = count_chunks(conn, collection)
+    added = 0
     with conn.transaction(), conn.cursor() as cursor:
         cursor.executemany(
             statement,
@@ -174,8 +188,13 @@ def insert_chunks(
                 (c.content_hash, c.doc_id, c.ordinal, c.title, urls.get(c.doc_id, ""), c.text, vector)
                 for c, vector in zip(chunks, vectors, strict=True)
             ],
+            returning=True,
         )
-    return count_chunks(conn, collection) - before
+        while True:
+            added += len(cursor.fetchall())
+            if not cursor.nextset():
+                break
+    return added
 
 
 def fetch_texts(
