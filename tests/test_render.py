@@ -144,7 +144,7 @@ def test_cookiecutter_template_renders_but_cannot_update(tmp_path: Path) -> None
         "{{ cookiecutter.greeting }} from {{ cookiecutter.slug }}\n"
     )
     dest = tmp_path / "made"
-    result = run_scaffold("new", str(template), str(dest), "--defaults", "--data", "greeting=hello")
+    result = run_scaffold("new", str(template), str(dest), "--defaults", "--trust", "--data", "greeting=hello")
     assert result.returncode == 0, result.stderr
     assert (dest / "README.md").read_text() == "hello from thing\n"
     update = run_scaffold("update", str(dest))
