@@ -150,7 +150,7 @@ def update(
     how = (
         "resolve the <<<<<<< before updating / >>>>>>> after updating markers"
         if result.conflicted
-        else "apply the hunks in the .rej files by hand and delete them"
+        else "re-apply your changes from the .rej files by hand and delete them"
     )
     raise _fail(f"update left {count} conflicted file{'s' if count != 1 else ''} ({files}); {how}, then commit.")
 
