@@ -125,11 +125,18 @@ def new_project(
         raise RenderError(
             f"Unknown template {template!r}: use one of {names}, or a path or git URL of a Copier template."
         )
-    with _staging(dest) as staging:
-        render(staging)
-        _check_rendered(staging)
-        with _written(dest), _no_interrupt():
-            _place(staging, dest)
+    placed = False
+    try:
+        with _staging(dest) as staging:
+            render(staging)
+            _check_rendered(staging)
+            with _written(dest), _no_interrupt():
+                _place(staging, dest)
+                placed = True
+    except KeyboardInterrupt:
+        if not placed:
+            raise  # nothing was written
+        raise RenderError(f"Interrupted; {dest} is rendered but has no git repository yet.", 130) from None
     if not init_git:
         outcome: GitOutcome = "disabled"
     elif preexisting:
@@ -410,12 +417,12 @@ def _copier_errors(command: str = "new") -> Iterator[None]:
 
 
 def _absolute(path: Path) -> Path:
+    """``path`` made absolute; also checks the working directory exists (Copier and git need it)."""
     try:
+        os.getcwd()
         return path.expanduser().absolute()
     except FileNotFoundError:
-        raise RenderError(
-            "The current directory no longer exists; cd to an existing directory or give an absolute path."
-        ) from None
+        raise RenderError("The current directory no longer exists; cd to an existing directory and retry.") from None
     except RuntimeError as exc:  # `~` with no home directory to expand it to
         raise RenderError(f"Cannot expand {str(path)!r}: {exc}.") from None
 

@@ -472,13 +472,19 @@ def test_interrupt_during_the_first_commit_leaves_no_repository(tmp_path: Path) 
 
 
 def test_deleted_working_directory_is_one_line(tmp_path: Path) -> None:
-    gone = tmp_path / "gone"
-    gone.mkdir()
-    code = (
-        "import os, runpy, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]);"
-        " sys.argv = ['scaffold', 'new', 'rag-qa', 'demo', '--defaults'];"
-        " runpy.run_module('scaffold', run_name='__main__')"
-    )
-    outcome = run_hostile(python=[sys.executable, "-c", code, str(gone)])
-    assert_contained(outcome, exit_codes=[1])
-    assert "current directory no longer exists" in error_line(outcome)
+    template = _tiny(tmp_path)
+    for args in (
+        ["new", "rag-qa", "demo", "--defaults"],
+        ["new", str(template), str(tmp_path / "abs"), "--defaults"],  # absolute DEST: Copier still needs a cwd
+        ["update"],
+    ):
+        gone = tmp_path / "gone"
+        gone.mkdir()
+        code = (
+            "import os, runpy, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]);"
+            f" sys.argv = {['scaffold', *args]!r}; runpy.run_module('scaffold', run_name='__main__')"
+        )
+        outcome = run_hostile(python=[sys.executable, "-c", code, str(gone)])
+        assert_contained(outcome, exit_codes=[1])
+        assert "current directory no longer exists" in error_line(outcome)
+        assert not (tmp_path / "abs").exists()
