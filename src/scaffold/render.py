@@ -210,6 +210,12 @@ def update_project(
                 f" {src!r}; set SCAFFOLD_CACHE to match and retry."
             )
         builtin = True
+    source = recorded["_src_path"]
+    if not builtin and not _GIT_URL.search(source) and not Path(source).expanduser().exists():
+        raise RenderError(
+            f"{ANSWERS_FILE} records the template source {source!r}, which does not exist here; fix _src_path"
+            " or make the template available at that path."
+        )
     with _copier_errors(command="update"):
         run_update(
             str(dest),
@@ -401,6 +407,7 @@ def _cookiecutter_renderer(source: Path, answers: dict[str, Any], defaults: bool
 @contextmanager
 def _copier_errors(command: str = "new") -> Iterator[None]:
     from copier.errors import CopierError, UnsafeTemplateError
+    from plumbum import ProcessExecutionError
 
     try:
         yield
@@ -410,10 +417,21 @@ def _copier_errors(command: str = "new") -> Iterator[None]:
     except CopierError as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RenderError(message) from exc
-    except ValueError as exc:  # copier raises ValueError for answers its validators reject
-        raise RenderError(f"Invalid answer: {str(exc).strip().splitlines()[0]}") from exc
+    except ValueError as exc:  # copier raises ValueError for answers its validators reject, and a few more
+        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        about_answer = any(word in message.lower() for word in ("question", "choice"))
+        raise RenderError(f"Invalid answer: {message}" if about_answer else message) from exc
     except subprocess.CalledProcessError as exc:
         raise RenderError(f"A template task failed: {' '.join(map(str, exc.cmd))}") from exc
+    except ProcessExecutionError as exc:  # git run by Copier: clone, checkout, apply
+        argv = [str(arg) for arg in (exc.argv or [])]
+        step = next((arg for arg in argv[1:] if not arg.startswith("-")), "")
+        reason = ([line for line in str(exc.stderr or "").splitlines() if line.strip()] or [f"exit {exc.retcode}"])[-1]
+        raise RenderError(f"git {step} failed: {reason.strip()}") from None
+    except OSError as exc:  # e.g. Copier's cache of remote templates under an unwritable HOME
+        where = exc.filename or "a file"
+        hint = " (set COPIER_CACHE_DIR to a writable directory)" if "copier" in str(where) else ""
+        raise RenderError(f"Copier cannot use {where}: {exc.strerror or exc}{hint}.") from None
 
 
 def _absolute(path: Path) -> Path:
@@ -464,6 +482,9 @@ def _written(path: Path) -> Iterator[None]:
 @contextmanager
 def _staging(dest: Path) -> Iterator[Path]:
     missing = [p for p in (dest.parent, *dest.parent.parents) if not p.exists()]
+    existing = next(p for p in (dest.parent, *dest.parent.parents) if p.exists())
+    if not existing.is_dir():
+        raise RenderError(f"Cannot create {dest}: {existing} is not a directory.")
     with _written(dest.parent):
         dest.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))

@@ -488,3 +488,39 @@ def test_deleted_working_directory_is_one_line(tmp_path: Path) -> None:
         assert_contained(outcome, exit_codes=[1])
         assert "current directory no longer exists" in error_line(outcome)
         assert not (tmp_path / "abs").exists()
+
+
+def test_unwritable_copier_cache_for_a_remote_template_is_one_line(tmp_path: Path) -> None:
+    template = _git_template(tmp_path / "tpl", NAME_QUESTION, {"hello.txt.jinja": "hello {{ name }}\n"})
+    (tmp_path / "plain").write_text("a file\n")
+    url = f"git+file://{template}"  # a URL, so Copier clones it through its cache
+    broken = {"HOME": str(tmp_path / "plain"), "XDG_CACHE_HOME": "", "COPIER_CACHE_DIR": "", **IDENTITY}
+    outcome = run_hostile("new", url, str(tmp_path / "out"), "--defaults", env=broken)
+    assert_contained(outcome, exit_codes=[1])
+    assert "Copier cannot use" in error_line(outcome) and "COPIER_CACHE_DIR" in error_line(outcome)
+    assert not (tmp_path / "out").exists()
+    working = run_hostile(
+        "new", url, str(tmp_path / "out"), "--defaults", env={**broken, "COPIER_CACHE_DIR": str(tmp_path / "cache")}
+    )
+    assert_contained(working, exit_codes=[0])
+    assert (tmp_path / "out" / "hello.txt").read_text() == "hello world\n"
+
+
+def test_unreachable_remote_template_is_one_line(tmp_path: Path) -> None:
+    outcome = run_hostile("new", "https://127.0.0.1:9/template.git", str(tmp_path / "out"), "--defaults")
+    assert_contained(outcome, exit_codes=[1])
+    assert "git ls-remote failed" in error_line(outcome)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_update_from_a_missing_template_source_is_one_line(tmp_path: Path) -> None:
+    dest = tmp_path / "project"
+    dest.mkdir()
+    git(dest, "init", "-q", "-b", "main")
+    (dest / ".copier-answers.yml").write_text(f"_src_path: {tmp_path / 'gone'}\n_commit: v1\n")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-qm", "project")
+    before = snapshot(dest)
+    outcome = run_hostile("update", str(dest))
+    assert_contained(outcome, watched=dest, before=before, exit_codes=[1])
+    assert "which does not exist here" in error_line(outcome)
