@@ -524,3 +524,14 @@ def test_update_from_a_missing_template_source_is_one_line(tmp_path: Path) -> No
     outcome = run_hostile("update", str(dest))
     assert_contained(outcome, watched=dest, before=before, exit_codes=[1])
     assert "which does not exist here" in error_line(outcome)
+
+
+def test_a_trusted_cookiecutter_template_still_cannot_place_files_beside_its_project(tmp_path: Path) -> None:
+    template = cookiecutter_template(tmp_path / "cc")
+    (template / "cookiecutter.json").write_text(json.dumps({"slug": "thing", "where": "../escaped"}))
+    (template / "{{cookiecutter.slug}}" / "{{cookiecutter.where}}.txt").write_text("out\n")
+    dest = tmp_path / "out"
+    outcome = run_hostile("new", str(template), str(dest), "--defaults", "--trust", env={"HOME": str(tmp_path)})
+    assert_contained(outcome, exit_codes=[1])
+    assert "wrote outside its project folder (escaped.txt)" in error_line(outcome)
+    assert not dest.exists() and not (tmp_path / "escaped.txt").exists()
