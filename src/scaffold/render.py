@@ -202,7 +202,11 @@ def update_project(
     recorded = _read_answers(answers_path)
     kind = recorded.get("kind")
     builtin = False
-    if kind in {k.name for k in templates.kinds()} and recorded["_src_path"].endswith(templates.BUNDLE_NAME):
+    if (
+        isinstance(kind, str)
+        and kind in {k.name for k in templates.kinds()}
+        and recorded["_src_path"].endswith(templates.BUNDLE_NAME)
+    ):
         src = templates.template_bundle()
         if src != recorded["_src_path"]:
             raise RenderError(
@@ -211,7 +215,7 @@ def update_project(
             )
         builtin = True
     source = recorded["_src_path"]
-    if not builtin and not _GIT_URL.search(source) and not Path(source).expanduser().exists():
+    if not builtin and not _GIT_URL.search(source) and not _absolute(Path(source)).exists():
         raise RenderError(
             f"{ANSWERS_FILE} records the template source {source!r}, which does not exist here; fix _src_path"
             " or make the template available at that path."

@@ -382,6 +382,8 @@ def test_update_with_rej_conflicts_fails_and_lists_the_rej_files(tmp_path: Path)
         ("_src_path: /somewhere\n", "records no template version (_commit)"),
         ("_src_path: 42\n_commit: v1\n", "records no template source (_src_path)"),
         (b"\xff\xfe_src_path: x\n", "is not UTF-8 text"),
+        ("kind: [rag-qa]\n_src_path: /nowhere/templates.bundle\n_commit: v1\n", "which does not exist here"),
+        ("_src_path: ~nobody-such-user/tpl\n_commit: v1\n", "Cannot expand '~nobody-such-user/tpl'"),
     ],
 )
 def test_malformed_answers_file_is_one_line(tmp_path: Path, text: str | bytes, message: str) -> None:
@@ -535,3 +537,14 @@ def test_a_trusted_cookiecutter_template_still_cannot_place_files_beside_its_pro
     assert_contained(outcome, exit_codes=[1])
     assert "wrote outside its project folder (escaped.txt)" in error_line(outcome)
     assert not dest.exists() and not (tmp_path / "escaped.txt").exists()
+
+
+def test_an_empty_existing_dest_keeps_its_mode_and_gets_the_first_commit(tmp_path: Path) -> None:
+    template = _tiny(tmp_path)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    dest.chmod(0o710)
+    outcome = run_hostile("new", str(template), str(dest), "--defaults", env=IDENTITY)
+    assert_contained(outcome, exit_codes=[0])
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o710
+    assert len(git(dest, "log", "--oneline").splitlines()) == 1 and git(dest, "status", "--porcelain") == ""
