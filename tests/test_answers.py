@@ -69,3 +69,39 @@ def test_bad_identity_answers_are_refused(answer: dict[str, str], message: str, 
     with pytest.raises(render.RenderError, match=message):
         render.new_project("rag-qa", tmp_path / "demo", data=answer, defaults=True, init_git=False)
     assert not (tmp_path / "demo").exists()
+
+
+def test_reserved_package_names_cover_keywords_and_the_standard_library() -> None:
+    import keyword
+    import re
+    import sys
+
+    reserved = render._reserved_package_names()
+    identifier = re.compile(r"^[a-z][a-z0-9_]*$")
+    assert {k for k in keyword.kwlist if k.islower()} <= reserved
+    assert {m for m in sys.stdlib_module_names if identifier.match(m)} <= reserved
+    assert not {"match", "case", "type", "stdlib_answers"} & reserved  # soft keywords are fine as names
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("class", "'class' is a Python keyword"),
+        ("async", "'async' is a Python keyword"),
+        ("json", "'json' is the name of a standard-library module"),
+        ("tomllib", "'tomllib' is the name of a standard-library module"),
+    ],
+)
+def test_reserved_package_name_answers_are_refused_before_rendering(name: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(render.RenderError, match=message):
+        render.new_project("rag-qa", tmp_path / "demo", data={"package_name": name}, defaults=True, init_git=False)
+    assert not (tmp_path / "demo").exists()
+
+
+def test_copier_validator_refuses_a_reserved_name_derived_from_the_project_name(tmp_path: Path) -> None:
+    # No package_name answer: the default comes from project_name, so only copier.yml's validator sees it.
+    with pytest.raises(render.RenderError, match="package_name 'json' is a Python keyword or a standard-library"):
+        render.new_project("agent", tmp_path / "demo", data={"project_name": "JSON"}, defaults=True, init_git=False)
+    assert not (tmp_path / "demo").exists()
+    render.new_project("agent", tmp_path / "ok", data={"project_name": "Match"}, defaults=True, init_git=False)
+    assert (tmp_path / "ok" / "src" / "match").is_dir()

@@ -108,9 +108,30 @@ def test_non_empty_destination_needs_force(tmp_path: Path) -> None:
     refused = run_scaffold("new", "rag-qa", str(dest), "--defaults")
     assert refused.returncode == 1 and "not empty" in refused.stderr
     assert sorted(p.name for p in dest.iterdir()) == ["notes.txt"]
-    forced = run_scaffold("new", "rag-qa", str(dest), "--defaults", "--force", "--no-git")
+    dest.chmod(0o751)
+    forced = run_scaffold("new", "rag-qa", str(dest), "--defaults", "--force")
     assert forced.returncode == 0, forced.stderr
     assert (dest / "notes.txt").read_text() == "mine" and (dest / "Makefile").is_file()
+    assert dest.stat().st_mode & 0o777 == 0o751  # the directory keeps its own mode
+    # The user's own files are not committed for them: no repository is made in a non-empty directory.
+    assert not (dest / ".git").exists() and "No git commit" in forced.stdout
+
+
+def test_force_refuses_a_link_in_dest_before_changing_anything(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text("precious\n")
+    dest = tmp_path / "demo"
+    dest.mkdir()
+    (dest / "README.md").symlink_to(outside)
+    result = run_scaffold("new", "rag-qa", str(dest), "--defaults", "--force")
+    assert result.returncode == 1 and "README.md is a symbolic link" in result.stderr
+    assert outside.read_text() == "precious\n" and sorted(p.name for p in dest.iterdir()) == ["README.md"]
+
+
+def test_trust_is_offered_by_new_and_update() -> None:
+    for command in ("new", "update"):
+        result = run_scaffold(command, "--help")
+        assert result.returncode == 0 and "--trust" in result.stdout
 
 
 def test_bad_data_pair_is_rejected(tmp_path: Path) -> None:
@@ -144,7 +165,7 @@ def test_cookiecutter_template_renders_but_cannot_update(tmp_path: Path) -> None
         "{{ cookiecutter.greeting }} from {{ cookiecutter.slug }}\n"
     )
     dest = tmp_path / "made"
-    result = run_scaffold("new", str(template), str(dest), "--defaults", "--data", "greeting=hello")
+    result = run_scaffold("new", str(template), str(dest), "--defaults", "--trust", "--data", "greeting=hello")
     assert result.returncode == 0, result.stderr
     assert (dest / "README.md").read_text() == "hello from thing\n"
     update = run_scaffold("update", str(dest))

@@ -57,6 +57,12 @@ def list_kinds() -> None:
     console.print(table)
 
 
+_TRUST_HELP = (
+    "Let a third-party template run code: Copier tasks, migrations and Jinja extensions, or any Cookiecutter"
+    " template (hooks, unsandboxed Jinja). The built-in kinds never need it."
+)
+
+
 @app.command()
 def new(
     kind: Annotated[
@@ -70,21 +76,42 @@ def new(
         list[str] | None, typer.Option("--data", "-d", help="Answer a question: key=value (repeatable).")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Render into a non-empty directory, overwriting files.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Render into a non-empty directory, overwriting its files (never through a symbolic link);"
+            " no git commit is made there.",
+        ),
     ] = False,
     git: Annotated[
         bool, typer.Option("--git/--no-git", help="Initialise a git repository with a first commit.")
     ] = True,
+    trust: Annotated[bool, typer.Option("--trust", help=_TRUST_HELP)] = False,
 ) -> None:
     """Render a new project."""
     try:
         answers = render.parse_data(data or [])
-        created = render.new_project(kind, dest, data=answers, defaults=defaults, force=force, init_git=git)
+        made = render.new_project(kind, dest, data=answers, defaults=defaults, force=force, init_git=git, trust=trust)
     except (render.RenderError, templates.TemplateError) as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(str(exc), getattr(exc, "code", 1)) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; nothing was written.", 130) from None
-    console.print(f"[green]Created[/] {created}")
+    if made.note:
+        console.print(f"Note: {made.note}.", highlight=False, soft_wrap=True)
+    console.print(f"[green]Created[/] {made.path}", highlight=False, soft_wrap=True)
+    if made.git == "existing-files":
+        console.print(
+            f"No git commit: {made.path} already held files, which scaffold does not commit for you;"
+            " review and commit the project yourself (`scaffold update` needs a committed, clean tree).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif made.git == "inside-repository":
+        console.print(
+            "No git commit: the project is inside an existing git repository; commit it there.",
+            highlight=False,
+            soft_wrap=True,
+        )
     builtin = templates.kind(kind)
     if builtin is not None:
         console.print(f"Next: cd {dest} && {builtin.first_run}", highlight=False, soft_wrap=True)
@@ -99,13 +126,33 @@ def update(
     conflict: Annotated[
         Conflict, typer.Option(help="How to show merge conflicts: inline markers or .rej files.")
     ] = Conflict.inline,
+    trust: Annotated[bool, typer.Option("--trust", help=_TRUST_HELP)] = False,
 ) -> None:
-    """Carry the newest template version into an existing project (three-way merge, offline)."""
+    """Carry the newest template version into an existing project (three-way merge, offline).
+
+    Exits non-zero while the merge left conflicts, and lists the files that have them.
+    """
     try:
-        render.update_project(dest, data=render.parse_data(data or []), conflict=conflict.value)
+        result = render.update_project(dest, data=render.parse_data(data or []), conflict=conflict.value, trust=trust)
     except (render.RenderError, templates.TemplateError) as exc:
-        raise _fail(str(exc)) from None
-    console.print(f"[green]Updated[/] {dest}; review with `git diff` and commit.")
+        raise _fail(str(exc), getattr(exc, "code", 1)) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted; check `git status` in the project before retrying.", 130) from None
+    if result.clean:
+        console.print(f"[green]Updated[/] {dest}; review with `git diff` and commit.", highlight=False)
+        return
+    for path in result.conflicted:
+        console.print(f"conflict: {path}", highlight=False, soft_wrap=True)
+    for path in result.rejects:
+        console.print(f"rejected: {path}", highlight=False, soft_wrap=True)
+    count = len(result.conflicted) + len(result.rejects)
+    files = ", ".join([*result.conflicted, *result.rejects][:5]) + (", ..." if count > 5 else "")
+    how = (
+        "resolve the <<<<<<< before updating / >>>>>>> after updating markers"
+        if result.conflicted
+        else "re-apply your changes from the .rej files by hand and delete them"
+    )
+    raise _fail(f"update left {count} conflicted file{'s' if count != 1 else ''} ({files}); {how}, then commit.")
 
 
 app.command("check")(check_command)

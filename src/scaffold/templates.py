@@ -87,7 +87,7 @@ def _git(cwd: Path | None, *args: str, env: dict[str, str] | None = None) -> str
 
 def cache_dir_spec() -> str:
     """The cache directory as written into generated projects (``~`` kept, so it is portable)."""
-    return os.environ.get("SCAFFOLD_CACHE", DEFAULT_CACHE)
+    return os.environ.get("SCAFFOLD_CACHE") or DEFAULT_CACHE  # set but empty counts as unset
 
 
 def bundle_spec() -> str:
@@ -110,7 +110,22 @@ def template_bundle() -> str:
     installed templates changed since the last call.
     """
     require_git()
-    bundle = Path(bundle_spec()).expanduser()
+    try:
+        bundle = Path(bundle_spec()).expanduser()
+    except RuntimeError:  # `~` with no HOME and no password-database entry
+        raise TemplateError(
+            f"Cannot find a home directory for the template cache {bundle_spec()}; set HOME or SCAFFOLD_CACHE."
+        ) from None
+    try:
+        return _refresh_bundle(bundle)
+    except OSError as exc:
+        raise TemplateError(
+            f"Cannot write the template cache {exc.filename or bundle.parent} ({exc.strerror or exc});"
+            " set SCAFFOLD_CACHE to a writable directory."
+        ) from None
+
+
+def _refresh_bundle(bundle: Path) -> str:
     checkout = _source_checkout()
     if checkout is not None:
         key = "checkout:" + _checkout_key(checkout)
