@@ -379,14 +379,13 @@ def _compared(gather: _Gather) -> Bullet | None:
             (base_label, base), (best_label, best) = arms[0], max(arms, key=lambda arm: arm[1].value)
             if best is base:
                 text: list[str | Figure] = [
-                    f"Compared {len(arms)} configurations ({results.path}); the first, {base_label}, "
-                    f"stayed best at {base.label} ",
+                    f"Compared configurations ({results.path}); the first, {base_label}, stayed best at {base.label} ",
                     base,
                     ".",
                 ]
             else:
                 text = [
-                    f"Compared {len(arms)} configurations ({results.path}): {best_label} reached {best.label} ",
+                    f"Compared configurations ({results.path}): {best_label} reached {best.label} ",
                     best,
                     " against ",
                     base,
@@ -438,10 +437,9 @@ def _benchmarked(gather: _Gather) -> tuple[Bullet | None, str | None]:
         during_eval = results not in benches
         parts: list[str | Figure] = ["Measured answer latency during the eval" if during_eval else "Benchmarked"]
         if len(levels) >= 2:
-            parts.append(f" {len(levels)} {levels[0].label} levels (")
+            parts.append(f" {levels[0].label} levels ")
             for position, level in enumerate(levels):
                 parts += [", " if position else "", level]
-            parts.append(")")
         parts.append(f" ({results.path}): ")
         chosen = [p50[0], p95[0]] if p50 else [p95[0]]
         parts += _figures(chosen)
@@ -569,12 +567,19 @@ def render_markdown(report: BulletReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _template(bullet: Bullet) -> str:
+    """The sentence with ``{n}`` where the n-th number goes: every digit left is part of a name."""
+    figures = iter(range(len(bullet.figures)))
+    return "".join(f"{{{next(figures)}}}" if isinstance(part, Figure) else part for part in bullet.parts)
+
+
 def to_data(report: BulletReport) -> dict[str, Any]:
     return {
         "path": str(report.root),
         "bullets": [
             {
                 "text": bullet.text(),
+                "template": _template(bullet),
                 "numbers": [
                     {"value": f.value, "shown": f.shown, "label": f.label, "source": f.source, "key": f.key}
                     for f in bullet.figures

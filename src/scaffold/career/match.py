@@ -64,14 +64,14 @@ def read_description(path: Path) -> Description:
         raise DescriptionError(f"{path} cannot be read ({exc.strerror or exc})") from None
     if data is None:
         raise DescriptionError(f"{path} is over {MAX_DESCRIPTION_BYTES // 1024} KiB; is it a job description?")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (a Windows "Unicode" save)
+        return Description(path.name, data.decode("utf-16", errors="replace"))
     if b"\x00" in data[:4096]:
         raise DescriptionError(f"{path} is binary; save the job description as plain text or Markdown")
-    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252"):
-        try:
-            return Description(path.name, data.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    return Description(path.name, data.decode("utf-8", errors="replace"))
+    try:
+        return Description(path.name, data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return Description(path.name, data.decode("cp1252", errors="replace"))
 
 
 def match(descriptions: list[Description], repositories: list[Path]) -> MatchReport:

@@ -75,12 +75,11 @@ def _alias_pattern(aliases: Iterable[str], flags: int) -> re.Pattern[str] | None
 
 
 def _tool(entry: dict[str, Any]) -> Tool:
-    aliases = [str(a) for a in entry.get("aliases", [])]
-    exact = [str(a) for a in entry.get("exact", [])]
-    mention = _alias_pattern([entry["name"], *aliases], re.I) if aliases or not exact else None
-    exact_pattern = _alias_pattern(exact, 0)
+    mention = _alias_pattern([str(a) for a in entry.get("aliases", [])], re.I)
+    exact_pattern = _alias_pattern([str(a) for a in entry.get("exact", [])], 0)
     readme = re.compile(entry["readme"], re.I) if "readme" in entry else (mention or exact_pattern)
-    assert readme is not None, entry["name"]
+    if readme is None:
+        raise ValueError(f"tools.toml: {entry['name']} has no aliases, exact aliases or readme pattern")
     return Tool(
         name=entry["name"],
         category=entry["category"],
