@@ -173,10 +173,29 @@ def _latencies(results: ResultsFile) -> list[Figure]:
 
 def _latency_name(parent: str) -> str:
     parent = parent.lower()
-    for token, name in (("ttft", "time to first token"), ("e2el", "end-to-end latency"), ("tpot", "time per token")):
+    for token, name in (
+        ("ttft", "time to first token"),
+        ("e2e", "end-to-end latency"),
+        ("end_to_end", "end-to-end latency"),
+        ("tpot", "time per token"),
+        ("itl", "inter-token latency"),
+    ):
         if token in parent:
             return name
-    return "latency"
+    if parent in ("", "latency", "latency_ms", "latency_s", "percentiles") or re.search(r"\d$", parent):
+        return "latency"  # a bare or per-level table (``concurrency_1``, ``points.0``)
+    return f"{parent.replace('_', ' ')} latency"
+
+
+# Which measured stage a bullet quotes first: what a user waits for, then the first token.
+_STAGE_PREFERENCE = ("end-to-end", "time to first token", "latency")
+
+
+def _stage_rank(figure: Figure) -> int:
+    name = figure.label.split(" ", 1)[1] if " " in figure.label else ""
+    return next(
+        (rank for rank, stage in enumerate(_STAGE_PREFERENCE) if name.startswith(stage)), len(_STAGE_PREFERENCE)
+    )
 
 
 def _dataset(results: ResultsFile) -> list[Figure]:
@@ -428,7 +447,12 @@ def _same_record(a: str, b: str) -> bool:
 def _benchmarked(gather: _Gather) -> tuple[Bullet | None, str | None]:
     benches = gather.named("bench", "latency", "load", "sweep")
     for results in benches + [r for r in gather.results if r not in benches]:
-        latencies = _latencies(results)
+        latencies = sorted(_latencies(results), key=_stage_rank)  # stable: file order within a stage
+        if latencies:
+            stage = latencies[0].key.rsplit(".", 1)[0].removesuffix(".percentiles")
+            latencies = [
+                f for f in latencies if f.key.rsplit(".", 1)[0].removesuffix(".percentiles") == stage
+            ] or latencies
         p50 = [f for f in latencies if f.label.startswith("p50")]
         p95 = [f for f in latencies if f.label.startswith(("p95", "p99"))]
         if not p95:
