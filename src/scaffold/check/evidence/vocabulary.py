@@ -172,6 +172,12 @@ def evidence(tool: Tool, repository: Repository, limit: int = 3) -> list[Locatio
         wanted_images = {image.lower() for image in tool.images}
         add(location for location, image in infrastructure.images if image in wanted_images)
         add(location for location, line in infrastructure.lines if any(p.search(line) for p in tool.text))
+        add(  # SQL and commands the code itself sends (string constants, never executed)
+            Location(module.path, line)
+            for module in repository.python.code
+            for line, constant in module.string_constants
+            if any(p.search(constant[:5000]) for p in tool.text)
+        )
     if tool.files and len(found) < limit:
         add(
             Location(indexed.path)
