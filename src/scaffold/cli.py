@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from scaffold import __version__, render, templates
+from scaffold.career.command import bullets as bullets_command
+from scaffold.career.command import match as match_command
 from scaffold.check.command import check as check_command
 
 app = typer.Typer(
@@ -156,6 +158,8 @@ def update(
 
 
 app.command("check")(check_command)
+app.command("bullets")(bullets_command)
+app.command("match")(match_command)
 
 
 def main() -> None:

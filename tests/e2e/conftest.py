@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ..career.sourcing import assert_numbers_are_sourced
 from ..conftest import run_scaffold
 
 
@@ -40,6 +41,10 @@ def assert_check_score_at_least(project: Path, floor: float) -> None:
     report = json.loads(run_scaffold("check", str(project), "--format", "json").stdout)
     failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
     assert report["score"]["total"] >= floor, failing
+    # The same evidence makes its resume bullets: every number is in a results file, with its key.
+    bullets = json.loads(run_scaffold("bullets", str(project), "--format", "json").stdout)
+    assert 3 <= len(bullets["bullets"]) <= 5, bullets
+    assert assert_numbers_are_sourced(project, bullets) >= 3, bullets
 
 
 @pytest.fixture(scope="module")
