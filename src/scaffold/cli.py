@@ -22,7 +22,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-errors = Console(stderr=True)
 
 
 class Conflict(StrEnum):
@@ -31,8 +30,9 @@ class Conflict(StrEnum):
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+    from scaffold.console import error
+
+    return error(message, code)
 
 
 def _version(value: bool) -> None:
