@@ -83,3 +83,11 @@ def test_command_output_formats(tmp_path: Path) -> None:
     assert markdown.returncode == 0 and (tmp_path / "b.md").read_text().startswith("- Built")
     missing = run_scaffold("bullets", str(tmp_path / "nope"))
     assert missing.returncode == 2 and missing.stderr.startswith("error:")
+
+
+def test_the_dataset_is_named_when_the_results_name_it(tmp_path: Path) -> None:
+    results = {"metrics": {"dataset": {"name": "the Kubernetes docs", "documents": 1200}, "cases": 60, "hit@5": 0.8}}
+    root = write_tree(tmp_path, {"results/eval.json": json.dumps(results)})
+    data = to_data(bullets(root))
+    assert data["bullets"][0]["text"] == "Built a Python project over 1,200 documents of the Kubernetes docs."
+    assert assert_numbers_are_sourced(root, data) >= 2

@@ -274,6 +274,18 @@ class _Gather:
                 return found
         return {}
 
+    def dataset_name(self) -> tuple[str, Location] | None:
+        """The dataset's name where the results record one (``dataset.name``, ``corpus.name``)."""
+        for results in self.results:
+            for key, values in results.keys.items():
+                if key not in ("dataset", "corpus"):
+                    continue
+                for value in values:
+                    name = value.get("name") if isinstance(value, dict) else value
+                    if isinstance(name, str) and 0 < len(name.strip()) <= 100:
+                        return name.strip(), Location(f"{results.path} ({key}.name)")
+        return None
+
     def hardware(self) -> tuple[str, Location] | None:
         """The GPU the results were measured on, when they name one."""
         for results, run in self._run():
@@ -317,10 +329,15 @@ def _built(gather: _Gather) -> Bullet:
     purpose = _join([_PURPOSE[t] for t in tracks]) or "a Python project"
     parts: list[str | Figure] = [f"Built {purpose}"]
     dataset = next((d for r in gather.results if (d := _dataset(r))), [])
+    name = gather.dataset_name()
     if dataset:
         parts += [" over "]
         for position, figure in enumerate(dataset[:2]):
             parts += [" (" if position else "", figure, f" {figure.label}", ")" if position else ""]
+        if name:
+            parts.append(f" of {name[0]}")
+    elif name:
+        parts.append(f" over {name[0]}")
     components = gather.components(_COMPONENT_CATEGORIES)
     models = gather.models()
     where: list[Location] = []
