@@ -117,5 +117,5 @@ def run_checks(
         skipped_examples=dict(files.skipped_examples),
         file_count=len(files),
         seconds=time.perf_counter() - started,
-        notes=notes,
+        notes=[*notes, *files.notes],
     )

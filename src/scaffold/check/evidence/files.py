@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.check.evidence.ignore import IgnoreRule, is_ignored, parse_gitignore
+from scaffold.check.evidence.ignore import parse_gitignore
 
 DEFAULT_SIZE_LIMIT = 1024 * 1024
 DEFAULT_FILE_LIMIT = 200_000
@@ -124,6 +124,7 @@ class FileIndex:
     files: dict[str, IndexedFile] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     _text_cache: dict[str, str | None] = field(default_factory=dict, repr=False)
     _counted: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _cached_bytes: int = field(default=0, repr=False)
@@ -229,7 +230,8 @@ def build_file_index(
     cannot be reached); tool caches, virtual environments and paths in the root `.gitignore` are
     left out; files over `size_limit` are indexed but never read."""
     index = FileIndex(root=root, size_limit=size_limit)
-    rules = _root_ignore_rules(root, size_limit) + parse_gitignore("\n".join(exclude or []))
+    rules = parse_gitignore(_root_gitignore(root, size_limit) + "\n" + "\n".join(exclude or []))
+    index.notes.extend(rules.notes)
     stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:
         directory, prefix = stack.pop()
@@ -248,7 +250,7 @@ def build_file_index(
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name in SKIPPED_DIRECTORIES or entry.name.endswith(".egg-info"):
                         continue
-                    if rules and is_ignored(rules, relative, True):
+                    if rules and rules.matches(relative, True):
                         continue
                     stack.append((entry.path, relative + "/"))
                     continue
@@ -259,7 +261,7 @@ def build_file_index(
             if not stat.S_ISREG(info.st_mode):
                 index.skip("not a regular file", relative)
                 continue
-            if rules and is_ignored(rules, relative, False):
+            if rules and rules.matches(relative, False):
                 continue
             if len(index.files) >= file_limit:
                 index.skip("over the file limit", relative)
@@ -270,11 +272,12 @@ def build_file_index(
     return index
 
 
-def _root_ignore_rules(root: Path, size_limit: int) -> list[IgnoreRule]:
+def _root_gitignore(root: Path, size_limit: int) -> str:
     path = root / ".gitignore"
     try:
         if path.is_symlink() or not path.is_file() or path.stat().st_size > size_limit:
-            return []
-        return parse_gitignore(path.read_text(encoding="utf-8", errors="replace"))
+            return ""
+        with path.open("rb") as handle:
+            return handle.read(size_limit).decode("utf-8", errors="replace")
     except OSError:
-        return []
+        return ""
