@@ -124,7 +124,7 @@ rule_lines = st.tuples(st.sampled_from(["", "!", "/"]), patterns, st.sampled_fro
 
 
 @needs_git
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(rule_lines, min_size=1, max_size=4))
 def test_generated_patterns_match_what_git_ignores(lines: list[str]) -> None:
     paths = [*PATHS, "a/b/zz", "b/a/a/b/zz.txt", "zz/ab/ba.txt", "aab", "ab/b/a.txt"]

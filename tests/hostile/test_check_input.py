@@ -73,8 +73,14 @@ def _check(
     time_bound: float = 60.0,
 ) -> dict[str, Any]:
     before = snapshot(root)
+    neutral = None
+    if cwd is None:  # an empty working directory, which must stay empty
+        neutral = cwd = root.parent / f"cwd-{root.name}"
+        cwd.mkdir(exist_ok=True)
     outcome = run_hostile("check", str(root), "--format", fmt, env=env, cwd=cwd, timeout=time_bound)
     assert_contained(outcome, marker=marker, watched=root, before=before, exit_codes=(0, 1), time_bound=time_bound)
+    if neutral is not None:
+        assert not any(neutral.iterdir()), f"the command wrote {sorted(neutral.iterdir())}"
     if fmt != "json":
         assert outcome.stdout.strip(), outcome.describe()
         return {}
@@ -350,6 +356,20 @@ def test_billion_laughs_yaml_stays_bounded(tmp_path: Path) -> None:
     (root / "README.md").write_text(README)
     data = _check(root, None, time_bound=30)
     assert data["files"]["indexed"] == 5
+
+
+def test_many_large_workflow_files_are_not_all_parsed(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    workflows = root / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    job = "  j{k}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'echo {k}'\n        with: [a, b, {{c: d}}]\n"
+    body = "on: push\njobs:\n" + "".join(job.format(k=k) for k in range(11_000))
+    body = body[: 1000 * 1024].rsplit("\n  j", 1)[0] + "\n"
+    for number in range(30):
+        (workflows / f"ci{number}.yml").write_text(body)
+    (root / "README.md").write_text(README)
+    data = _check(root, None, time_bound=40)
+    assert data["files"]["skipped"]["YAML not parsed (over the parse limit)"] == 30
 
 
 def test_deeply_nested_toml_and_json_are_bounded(tmp_path: Path) -> None:
