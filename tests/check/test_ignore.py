@@ -159,9 +159,7 @@ def test_many_rules_against_many_files_is_bounded() -> None:
     lines = []
     for k in range(30_000):
         kind = k % 4
-        lines.append(
-            [f"name{k}", f"*.ext{k}", f"/dir{k}/sub", f"*x{k}*y*"][kind] if k % 7 else f"!keep{k}"
-        )
+        lines.append([f"name{k}", f"*.ext{k}", f"/dir{k}/sub", f"*x{k}*y*"][kind] if k % 7 else f"!keep{k}")
     paths = [f"src/d{k % 50}/file{k}.py" for k in range(2_000)]
     started = time.perf_counter()
     spec = parse_gitignore("\n".join(lines))

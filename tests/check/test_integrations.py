@@ -40,9 +40,7 @@ def _run_action_step(
         "GITHUB_OUTPUT": str(output),
         "RUNNER_TEMP": str(tmp_path),
     }
-    done = subprocess.run(
-        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, cwd=cwd
-    )
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, cwd=cwd)
     return done, summary, output
 
 
@@ -109,7 +107,7 @@ def test_action_step_runs_no_python_of_the_checked_workspace(tmp_path: Path) -> 
     _hostile_workspace(workspace, marker)
     reports = tmp_path / "runner"
     reports.mkdir()
-    done, summary, output = _run_action_step(reports, Path("."), "0", cwd=workspace)
+    done, _summary, output = _run_action_step(reports, Path("."), "0", cwd=workspace)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not marker.exists(), "a Python file of the checked workspace ran"
     score = float(output.read_text().strip().removeprefix("score="))

@@ -150,7 +150,7 @@ def _include(root: Path, marker: Path) -> None:
     included.write_text(
         f"[core]\n\tfsmonitor = {_script(root.parent / 'fsmonitor.sh', marker)}\n"
         f"\tpager = {_payload(marker)}\n\tsshCommand = {_payload(marker)}; false\n"
-        "[remote \"origin\"]\n\turl = ssh://attacker.invalid/x\n\tpromisor = true\n"
+        '[remote "origin"]\n\turl = ssh://attacker.invalid/x\n\tpromisor = true\n'
     )
     head = _git(root, "rev-parse", "HEAD")
     (root / ".git" / "objects" / head[:2] / head[2:]).unlink()
@@ -274,7 +274,8 @@ def test_a_plugin_shipped_inside_the_checked_repository_is_not_loaded(tmp_path: 
     root.mkdir()
     marker = tmp_path / "marker"
     (root / "README.md").write_text(README)
-    (root / "evil_plugin.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).touch()\ndef provide():\n    return []\n")
+    payload = f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+    (root / "evil_plugin.py").write_text(payload + "def provide():\n    return []\n")
     dist = root / "evil_plugin-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: evil-plugin\nVersion: 0.1\n")
@@ -379,7 +380,7 @@ def test_deeply_nested_toml_and_json_are_bounded(tmp_path: Path) -> None:
     (root / "results").mkdir()
     (root / "results" / "eval.json").write_text("[" * 200_000 + "]" * 200_000)
     (root / "evals").mkdir()
-    (root / "evals" / "cases.jsonl").write_text(("{\"a\":" * 5_000 + "1" + "}" * 5_000 + "\n") * 20)
+    (root / "evals" / "cases.jsonl").write_text(('{"a":' * 5_000 + "1" + "}" * 5_000 + "\n") * 20)
     (root / "README.md").write_text(README)
     data = _check(root, None)
     assert any("pyproject.toml" in note for note in data["notes"]) or "pyproject" in json.dumps(data)

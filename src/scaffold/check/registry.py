@@ -94,9 +94,7 @@ def load_checks(include_plugins: bool = True, *, exclude: Sequence[Path] = ()) -
         for check in checks:
             _validate(check, origin)
             if check.id in found and found[check.id] is not check:
-                raise RegistryError(
-                    f"{origin}: check id {check.id} is already used by {found[check.id].__module__}."
-                )
+                raise RegistryError(f"{origin}: check id {check.id} is already used by {found[check.id].__module__}.")
             found[check.id] = check
 
     add(builtin_checks(), "scaffold")
@@ -108,8 +106,6 @@ def load_checks(include_plugins: bool = True, *, exclude: Sequence[Path] = ()) -
                     provider = entry.load()
                     checks = list(provider())
             except Exception as exc:  # a broken plugin must not hide the built-in verdict
-                raise RegistryError(
-                    f"plugin '{entry.name}' ({entry.value}) failed to load: {exc}"
-                ) from exc
+                raise RegistryError(f"plugin '{entry.name}' ({entry.value}) failed to load: {exc}") from exc
             add(checks, f"plugin '{entry.name}'")
     return list(found.values())

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scaffold.check.evidence.git_index import tracked_paths
 from scaffold.check.evidence.ignore import parse_gitignore
 
 DEFAULT_SIZE_LIMIT = 1024 * 1024
@@ -227,14 +228,24 @@ def build_file_index(
     exclude: list[str] | None = None,
 ) -> FileIndex:
     """Walk `root` once. Links are never followed (so loops and links leaving the repository
-    cannot be reached); tool caches, virtual environments and paths in the root `.gitignore` are
-    left out; files over `size_limit` are indexed but never read."""
+    cannot be reached); tool caches, virtual environments, paths in the root `.gitignore` that git
+    does not track, and `exclude` are left out; files over `size_limit` are indexed but never read."""
     index = FileIndex(root=root, size_limit=size_limit)
-    rules = parse_gitignore(_root_gitignore(root, size_limit) + "\n" + "\n".join(exclude or []))
-    index.notes.extend(rules.notes)
-    stack: list[tuple[str, str]] = [(str(root), "")]
+    ignored = parse_gitignore(_root_gitignore(root, size_limit))
+    excluded = parse_gitignore("\n".join(exclude or []))
+    index.notes.extend(ignored.notes + excluded.notes)
+    tracked: frozenset[str] = frozenset()
+    tracked_directories: set[str] = set()
+    if ignored:
+        tracked = tracked_paths(root) or frozenset()
+        for path in tracked:
+            parts = path.split("/")
+            tracked_directories.update("/".join(parts[:k]) for k in range(1, len(parts)))
+    # Each directory to read: its path, its relative prefix, and whether `.gitignore` ignores it
+    # (it is entered only for the tracked files below it, and only those are kept).
+    stack: list[tuple[str, str, bool]] = [(str(root), "", False)]
     while stack:
-        directory, prefix = stack.pop()
+        directory, prefix, inside_ignored = stack.pop()
         try:
             with os.scandir(directory) as entries:
                 listing = sorted(entries, key=lambda e: e.name)
@@ -250,9 +261,12 @@ def build_file_index(
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name in SKIPPED_DIRECTORIES or entry.name.endswith(".egg-info"):
                         continue
-                    if rules and rules.matches(relative, True):
+                    if excluded and excluded.matches(relative, True):
                         continue
-                    stack.append((entry.path, relative + "/"))
+                    below_ignored = inside_ignored or bool(ignored and ignored.matches(relative, True))
+                    if below_ignored and relative not in tracked_directories:
+                        continue
+                    stack.append((entry.path, relative + "/", below_ignored))
                     continue
                 info = entry.stat(follow_symlinks=False)
             except OSError:
@@ -261,7 +275,9 @@ def build_file_index(
             if not stat.S_ISREG(info.st_mode):
                 index.skip("not a regular file", relative)
                 continue
-            if rules and rules.matches(relative, False):
+            if excluded and excluded.matches(relative, False):
+                continue
+            if (inside_ignored or (ignored and ignored.matches(relative, False))) and relative not in tracked:
                 continue
             if len(index.files) >= file_limit:
                 index.skip("over the file limit", relative)

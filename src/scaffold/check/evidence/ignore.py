@@ -27,8 +27,6 @@ MAX_GENERIC_EVALUATIONS = 5_000_000
 MAX_PATTERN_LENGTH = 1024
 MAX_PATH_LENGTH = 4096
 
-_DOUBLE_STAR = "**"
-
 
 @dataclass(frozen=True)
 class IgnoreRule:
@@ -201,10 +199,13 @@ class _Compiled:
     rule: IgnoreRule
     anchored: bool
     items: tuple[_Segment | None, ...]  # None stands for `**`
+    override: str | None = None  # the whole rule as one expression (see `_literal_then_double_star`)
 
     @property
     def safe_regex(self) -> str | None:
         """One regular expression for the rule when it cannot backtrack badly, else None."""
+        if self.override is not None:
+            return self.override
         if sum(1 for item in self.items if item is None) > 1:
             return None
         if any(item is not None and item.stars > 1 for item in self.items):
@@ -364,9 +365,7 @@ def _split_rule(raw: str) -> tuple[str, bool, bool] | None:
     if not line or line.startswith("#"):
         return None
     negated = line.startswith("!")
-    if negated:
-        line = line[1:]
-    elif line.startswith(("\\!", "\\#")):
+    if negated or line.startswith(("\\!", "\\#")):
         line = line[1:]
     directories_only = line.endswith("/")
     line = line.rstrip("/")
@@ -375,13 +374,40 @@ def _split_rule(raw: str) -> tuple[str, bool, bool] | None:
     return line, negated, directories_only
 
 
-def _compile(rule: IgnoreRule) -> _Compiled | None:
+def _literal_then_double_star(rule: IgnoreRule) -> _Compiled | None:
+    """git's reading of an anchored pattern whose first wildcard is a `**` glued to a literal
+    (`docs/a**/x`): git compares the literal prefix first and matches the rest on its own, so that
+    `**` spans directories like a leading `**/` would. None when the pattern is not of this form."""
+    text = rule.pattern.lstrip("/")
+    first = next((k for k, char in enumerate(text) if char in "*?[\\"), None)
+    if not first or not text.startswith("**", first) or text[first - 1] == "/":
+        return None
+    end = first
+    while end < len(text) and text[end] == "*":
+        end += 1
+    prefix = re.escape(text[:first])
+    if end == len(text):
+        return _Compiled(rule, True, (), override=prefix + ".*")
+    if text[end] != "/":
+        return None
+    rest = _compile(IgnoreRule(rule.index, "/" + text[end + 1 :], rule.directories_only, rule.negated), glued=False)
+    source = rest.safe_regex if rest is not None else None
+    if source is None:
+        return _Compiled(rule, True, (), override="(?!)")  # too complex to match safely: never matches
+    return _Compiled(rule, True, (), override=f"{prefix}(?:.*/)?{source}")
+
+
+def _compile(rule: IgnoreRule, *, glued: bool = True) -> _Compiled | None:
     pattern = rule.pattern
     anchored = "/" in pattern
+    if anchored and glued:
+        special = _literal_then_double_star(rule)
+        if special is not None:
+            return special
     pieces = [piece for piece in pattern.lstrip("/").split("/") if piece != ""]
     items: list[_Segment | None] = []
     for piece in pieces:
-        if piece == _DOUBLE_STAR:
+        if len(piece) >= 2 and piece.strip("*") == "":  # `**`, `***`, ...: any number of directories
             if items and items[-1] is None:
                 continue  # `**/**` is `**`
             items.append(None)
