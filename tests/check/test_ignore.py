@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -13,7 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaffold.check.evidence.ignore import MAX_GENERIC_RULES, MAX_PATTERN_LENGTH, MAX_RULES, parse_gitignore
+from scaffold.check.evidence import ignore
+from scaffold.check.evidence.ignore import (
+    MAX_GENERIC_RULES,
+    MAX_PATTERN_LENGTH,
+    MAX_RULES,
+    parse_gitignore,
+)
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
@@ -38,6 +45,7 @@ PATHS = [
     "buildx/y",
     "bx",
 ]
+ALL_PATHS = [*PATHS, "a/b/zz", "b/a/a/b/zz.txt", "zz/ab/ba.txt", "aab", "ab/b/a.txt"]
 
 
 def _walk_ignored(spec_text: str, paths: list[str]) -> set[str]:
@@ -52,27 +60,37 @@ def _walk_ignored(spec_text: str, paths: list[str]) -> set[str]:
     return ignored
 
 
+_REPO: dict[str, Path] = {}
+
+
 def _git_ignored(spec_text: str, paths: list[str]) -> set[str]:
+    """What git itself ignores, in one scratch repository holding every path (made once)."""
     assert GIT is not None
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        for path in paths:
+    if "root" not in _REPO:
+        root = Path(tempfile.mkdtemp(prefix="scaffold-ignore-"))
+        atexit.register(shutil.rmtree, root, True)
+        for path in ALL_PATHS:
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_text("x")
-        (root / ".gitignore").write_text(spec_text)
-        env = {"PATH": os.environ["PATH"], "HOME": tmp, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-        subprocess.run([GIT, "init", "-q"], cwd=root, env=env, check=True)
-        done = subprocess.run(
-            [GIT, "check-ignore", "--no-index", "--stdin", "-z"],
-            cwd=root,
-            env=env,
-            input="\0".join(paths) + "\0",
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode in (0, 1), done.stderr
-        return {item for item in done.stdout.split("\0") if item}
+        subprocess.run([GIT, "init", "-q"], cwd=root, env=_env(root), check=True)
+        _REPO["root"] = root
+    root = _REPO["root"]
+    (root / ".gitignore").write_text(spec_text)
+    done = subprocess.run(
+        [GIT, "check-ignore", "--no-index", "--stdin", "-z"],
+        cwd=root,
+        env=_env(root),
+        input="\0".join(paths) + "\0",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return {item for item in done.stdout.split("\0") if item}
+
+
+def _env(root: Path) -> dict[str, str]:
+    return {"PATH": os.environ["PATH"], "HOME": str(root), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
 
 
 CASES = [
@@ -124,10 +142,10 @@ rule_lines = st.tuples(st.sampled_from(["", "!", "/"]), patterns, st.sampled_fro
 
 
 @needs_git
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(rule_lines, min_size=1, max_size=4))
 def test_generated_patterns_match_what_git_ignores(lines: list[str]) -> None:
-    paths = [*PATHS, "a/b/zz", "b/a/a/b/zz.txt", "zz/ab/ba.txt", "aab", "ab/b/a.txt"]
+    paths = ALL_PATHS
     spec_text = "\n".join(lines)
     assert _walk_ignored(spec_text, paths) == _git_ignored(spec_text, paths), spec_text
 
@@ -166,7 +184,8 @@ def test_many_rules_against_many_files_is_bounded() -> None:
     for path in paths:
         spec.matches(path, False)
     elapsed = time.perf_counter() - started
-    assert elapsed < 3.0, f"{elapsed:.1f} s"
+    # About 1.2 s on a shared two-core machine (the earlier regex translation took 21 s); 5x margin.
+    assert elapsed < 6.5, f"{elapsed:.1f} s"
     assert len(spec) == MAX_RULES
     assert any(str(MAX_RULES) in note for note in spec.notes)
     assert any(str(MAX_GENERIC_RULES) in note for note in spec.notes)
@@ -176,6 +195,17 @@ def test_limits_drop_rules_with_a_note() -> None:
     spec = parse_gitignore("a" * (MAX_PATTERN_LENGTH + 1) + "\nkeep.me")
     assert len(spec) == 1 and spec.matches("keep.me", False)
     assert any("longer than" in note for note in spec.notes)
+
+
+def test_wildcard_tries_are_bounded_in_total_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ignore, "MAX_GENERIC_EVALUATIONS", 20_000)
+    spec = parse_gitignore("\n".join(f"*q{k}*w*" for k in range(MAX_GENERIC_RULES)))
+    assert spec.matches("aq1bw", False)
+    for number in range(20_000 // MAX_GENERIC_RULES + 2):
+        spec.matches(f"d/file{number}.txt", False)
+    assert sum("tried" in note for note in spec.notes) == 1
+    assert not spec.matches("aq1bw", False)  # the budget is spent: wildcard rules are no longer tried
+    assert parse_gitignore("*q1*w*").matches("aq1bw", False)
 
 
 def test_repeated_double_star_is_collapsed_but_means_the_same() -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 MAX_RULES = 10_000
 MAX_GENERIC_RULES = 256
-MAX_GENERIC_EVALUATIONS = 5_000_000
+MAX_GENERIC_EVALUATIONS = 2_000_000
 MAX_PATTERN_LENGTH = 1024
 MAX_PATH_LENGTH = 4096
 
@@ -337,21 +337,21 @@ class IgnoreSpec:
         return best is not None and not best.negated
 
 
-def _simple_shape(compiled: _Compiled) -> tuple[str, str] | None:
-    """("exact" | "suffix" | "prefix", key) when the rule is a literal with at most one edge `*`."""
-    pattern = compiled.rule.pattern.lstrip("/") if compiled.anchored else compiled.rule.pattern
-    if None in compiled.items:
+def _simple_shape(rule: IgnoreRule) -> tuple[bool, str, str] | None:
+    """(anchored, "exact" | "suffix" | "prefix", key) when the rule is a literal name or path, or a
+    basename with one `*` at an edge; such rules are looked up, never compiled."""
+    anchored = "/" in rule.pattern
+    text = rule.pattern.lstrip("/") if anchored else rule.pattern
+    if any(char in text for char in "?[\\"):
         return None
-    if any(char in pattern for char in "?[\\"):
-        return None
-    stars = pattern.count("*")
+    stars = text.count("*")
     if stars == 0:
-        return "exact", pattern
-    if stars == 1 and not compiled.anchored:
-        if pattern.startswith("*") and len(pattern) > 1:
-            return "suffix", pattern[1:]
-        if pattern.endswith("*") and len(pattern) > 1:
-            return "prefix", pattern[:-1]
+        return anchored, "exact", "/".join(piece for piece in text.split("/") if piece)
+    if stars == 1 and not anchored and len(text) > 1:
+        if text.startswith("*"):
+            return anchored, "suffix", text[1:]
+        if text.endswith("*"):
+            return anchored, "prefix", text[:-1]
     return None
 
 
@@ -423,7 +423,6 @@ def _compile(rule: IgnoreRule, *, glued: bool = True) -> _Compiled | None:
 
 def parse_gitignore(text: str) -> IgnoreSpec:
     spec = IgnoreSpec()
-    compiled: list[_Compiled] = []
     over_rules = over_length = over_generic = 0
     for raw in text.splitlines():
         split = _split_rule(raw)
@@ -437,22 +436,21 @@ def parse_gitignore(text: str) -> IgnoreSpec:
             over_rules += 1
             continue
         rule = IgnoreRule(len(spec.rules), pattern, directories_only, negated)
-        built = _compile(rule)
-        if built is None:
-            continue
-        spec.rules.append(rule)
-        compiled.append(built)
-    for built in compiled:
-        rule = built.rule
-        shape = _simple_shape(built)
+        shape = _simple_shape(rule)
         if shape is not None:
+            anchored, kind, key = shape
             for for_dirs in (True, False):
-                if for_dirs or not rule.directories_only:
-                    spec._lookups.setdefault((built.anchored, for_dirs), _Lookup()).add(*shape, rule)
+                if for_dirs or not directories_only:
+                    spec._lookups.setdefault((anchored, for_dirs), _Lookup()).add(kind, key, rule)
+            spec.rules.append(rule)
             continue
         if len(spec._generic) >= MAX_GENERIC_RULES:
             over_generic += 1
             continue
+        built = _compile(rule)
+        if built is None:
+            continue
+        spec.rules.append(rule)
         source = built.safe_regex
         spec._generic.append((built, re.compile(source, re.DOTALL) if source is not None else None))
     if over_rules:
