@@ -243,6 +243,18 @@ def test_alternates_borrowing_another_repositorys_objects_are_refused(tmp_path: 
 
 
 @needs_git
+def test_an_object_store_linked_out_of_the_tree_is_refused(tmp_path: Path) -> None:
+    other = _repo(tmp_path / "other", commits=9)
+    root = _repo(tmp_path / "repo", commits=1)
+    shutil.rmtree(root / ".git" / "objects")
+    (root / ".git" / "objects").symlink_to(other / ".git" / "objects")
+    (root / ".git" / "refs" / "heads" / "main").write_text(_git(other, "rev-parse", "HEAD") + "\n")
+    _git(root, "symbolic-ref", "HEAD", "refs/heads/main")
+    en6 = _finding(_check(root, None), "EN6")
+    assert en6["status"] == "n/a" and "objects leads outside the checked tree" in en6["detail"], en6
+
+
+@needs_git
 def test_a_dot_git_link_is_never_followed(tmp_path: Path) -> None:
     other = _repo(tmp_path / "other", commits=9)
     root = tmp_path / "repo"
@@ -269,22 +281,38 @@ def test_a_repository_owned_by_another_user_is_not_read(tmp_path: Path) -> None:
 # --- plugins: never from the checked repository or the current directory -----------------------
 
 
-def test_a_plugin_shipped_inside_the_checked_repository_is_not_loaded(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    root.mkdir()
-    marker = tmp_path / "marker"
-    (root / "README.md").write_text(README)
+def _dist_info_plugin(root: Path, marker: Path) -> None:
     payload = f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
     (root / "evil_plugin.py").write_text(payload + "def provide():\n    return []\n")
     dist = root / "evil_plugin-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: evil-plugin\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[scaffold.checks]\nevil = evil_plugin:provide\n")
-    (root / "typer.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n")
+
+
+def _shadowing_modules(root: Path, marker: Path) -> None:
+    payload = f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+    for name in ("typer", "rich", "yaml", "tomllib", "json", "ast"):
+        (root / f"{name}.py").write_text(payload)
+
+
+PLUGIN_CASES = {"dist-info-entry-point": _dist_info_plugin, "modules-shadowing-imports": _shadowing_modules}
+
+
+@pytest.mark.parametrize("build", PLUGIN_CASES.values(), ids=PLUGIN_CASES.keys())
+def test_python_m_scaffold_in_the_checked_repository_imports_nothing_from_it(
+    tmp_path: Path, build: Callable[[Path, Path], None]
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    marker = tmp_path / "marker"
+    (root / "README.md").write_text(README)
+    build(root, marker)
     _check(root, marker, cwd=root)
     before = snapshot(root)
     outcome = run_hostile("check", ".", "--format", "json", cwd=root)
     assert_contained(outcome, marker=marker, watched=root, before=before, exit_codes=(0, 1))
+    assert json.loads(outcome.stdout)["path"] == str(root.resolve())
 
 
 # --- the tree itself ---------------------------------------------------------------------------
