@@ -212,6 +212,17 @@ def test_git_variables_of_the_caller_do_not_reach_git(tmp_path: Path) -> None:
 
 
 @needs_git
+def test_a_git_binary_inside_the_checked_tree_is_never_started(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo")
+    marker = tmp_path / "marker"
+    (root / "bin").mkdir()
+    _script(root / "bin" / "git", marker)
+    _script(root / "git", marker)
+    env = {"PATH": f"{root / 'bin'}{os.pathsep}{os.pathsep}.{os.pathsep}{os.environ['PATH']}"}
+    assert "3 commits" in _finding(_check(root, marker, env=env, cwd=root), "EN6")["detail"]
+
+
+@needs_git
 def test_a_dot_git_file_pointing_out_of_the_tree_is_not_followed(tmp_path: Path) -> None:
     other = _repo(tmp_path / "other", commits=9)
     root = tmp_path / "repo"

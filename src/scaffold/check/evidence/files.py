@@ -96,6 +96,36 @@ BINARY_SUFFIXES = frozenset(
 )
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def read_regular_file(path: str, limit: int) -> bytes | None:
+    """At most `limit + 1` bytes of `path`, or None unless it is still a regular file when opened.
+
+    The file is opened without following a link and without blocking (so a FIFO or device that
+    replaced a file after the walk is neither followed nor waited on), then checked with fstat."""
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
 @dataclass(frozen=True)
 class IndexedFile:
     path: str
@@ -188,10 +218,8 @@ class FileIndex:
         indexed = self.files.get(path)
         if indexed is None or indexed.size > self.size_limit:
             return None
-        try:
-            with open(os.path.join(self.root, path), "rb") as handle:
-                data = handle.read(self.size_limit + 1)
-        except OSError:
+        data = read_regular_file(os.path.join(self.root, path), self.size_limit)
+        if data is None:
             self.skip("unreadable", path)
             return None
         if b"\x00" in data[:8192]:
@@ -290,10 +318,7 @@ def build_file_index(
 
 def _root_gitignore(root: Path, size_limit: int) -> str:
     path = root / ".gitignore"
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > size_limit:
-            return ""
-        with path.open("rb") as handle:
-            return handle.read(size_limit).decode("utf-8", errors="replace")
-    except OSError:
+    data = read_regular_file(str(path), size_limit)
+    if data is None or len(data) > size_limit:
         return ""
+    return data.decode("utf-8", errors="replace")

@@ -156,6 +156,23 @@ def _escapes_tree(git_dir: Path, root: Path) -> str | None:
     return None
 
 
+def _trusted_search_path(root: Path) -> str:
+    """PATH without relative or empty entries and without folders in the checked tree or the
+    current directory, so a `git` shipped by the checked repository is never the one started."""
+    untrusted = [root, Path(os.getcwd()).resolve()]
+    kept: list[str] = []
+    for entry in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        if not entry or not os.path.isabs(entry):
+            continue
+        try:
+            resolved = Path(entry).resolve()
+        except (OSError, RuntimeError):
+            continue
+        if not any(resolved == place or resolved.is_relative_to(place) for place in untrusted):
+            kept.append(entry)
+    return os.pathsep.join(kept)
+
+
 def _environment(home: str) -> dict[str, str]:
     keep = ("PATH", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
     env = {key: os.environ[key] for key in keep if key in os.environ}
@@ -211,7 +228,8 @@ def read_git_history(root: Path, limit: int = 5000) -> GitHistory:
             f"history unavailable: the repository's .git is not self-contained ({escape}), so it was not read",
             refused=True,
         )
-    git = shutil.which("git")
+    search_path = _trusted_search_path(root)
+    git = shutil.which("git", path=search_path)
     if git is None:
         return _unavailable("git is not installed, so the history could not be read")
     command = [git, "--no-pager", "--no-replace-objects"]
@@ -226,7 +244,7 @@ def read_git_history(root: Path, limit: int = 5000) -> GitHistory:
         "--",
     ]
     with tempfile.TemporaryDirectory(prefix="scaffold-git-home-") as home:
-        env = _environment(home)
+        env = _environment(home) | {"PATH": search_path}
         # Discovery from the root itself, stopped at its parent: git's ownership guard applies
         # to discovered repositories only, and the ceiling keeps a parent's repository out.
         env["GIT_CEILING_DIRECTORIES"] = str(root.parent)
