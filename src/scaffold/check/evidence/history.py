@@ -210,7 +210,8 @@ def _failure_reason(stderr: str, returncode: int) -> GitHistory:
             "history unavailable: the repository is owned by another user (git's safe.directory guard)",
             refused=True,
         )
-    if "does not have any commits" in text or ("unknown revision" in text and "'head'" in text):
+    if "does not have any commits" in text or "bad revision 'head'" in text or "unknown revision" in text:
+        # HEAD names a branch that has no commit yet
         return GitHistory()
     reason = lines[-1] if lines else f"exit {returncode}"
     return _unavailable(f"history unavailable: git could not read it ({reason[:300]})")
