@@ -105,3 +105,17 @@ def test_a_commondir_leading_out_of_the_tree_is_refused(tmp_path: Path) -> None:
     (root / ".git" / "commondir").write_text(str(tmp_path / "elsewhere"))
     found = read_git_history(root)
     assert found.refused and found.unavailable is not None and "commondir" in found.unavailable
+
+
+@needs_git
+def test_a_pack_linked_from_outside_the_tree_is_refused(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "r", 2)
+    _git(root, "gc", "-q")
+    packs = root / ".git" / "objects" / "pack"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for pack in packs.iterdir():
+        pack.rename(outside / pack.name)
+        pack.symlink_to(outside / pack.name)
+    found = read_git_history(root)
+    assert found.refused and found.unavailable is not None and "objects/pack holds links" in found.unavailable

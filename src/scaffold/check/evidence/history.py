@@ -138,6 +138,12 @@ def _escapes_tree(git_dir: Path, root: Path) -> str | None:
             candidate = base / name
             if (candidate.exists() or candidate.is_symlink()) and not _inside(candidate, root):
                 return f"{name} leads outside the checked tree"
+    try:
+        with os.scandir(common / "objects" / "pack") as packs:
+            if any(entry.is_symlink() for entry in packs):
+                return "objects/pack holds links"
+    except OSError:
+        pass
     info = common / "objects" / "info"
     for name in ("alternates", "http-alternates"):
         listed = info / name
