@@ -14,11 +14,7 @@ def test_readme_check_list_is_generated_and_up_to_date() -> None:
 
 def test_every_rubric_row_is_a_check() -> None:
     ids = {c.id for c in load_checks(include_plugins=False)}
-    rubric = (
-        {f"ST{i}" for i in range(1, 8)}
-        | {f"EV{i}" for i in range(1, 8)}
-        | {f"EN{i}" for i in range(1, 7)}
-    )
+    rubric = {f"ST{i}" for i in range(1, 8)} | {f"EV{i}" for i in range(1, 8)} | {f"EN{i}" for i in range(1, 7)}
     rubric |= {f"PR{i}" for i in range(1, 6)} | {f"PF{i}" for i in range(1, 4)}
     rubric |= {"RAG1", "RAG2", "RAG3", "AG1", "AG2", "SV1", "SV2"}
     assert ids == rubric
@@ -63,9 +59,7 @@ def _install_plugin(site: Path, body: str) -> None:
     )
 
 
-def test_plugin_checks_from_the_entry_point_group_are_scored(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_plugin_checks_from_the_entry_point_group_are_scored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _install_plugin(tmp_path / "site", PLUGIN)
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     checks = load_checks()
@@ -78,12 +72,8 @@ def test_plugin_checks_from_the_entry_point_group_are_scored(
     sys.modules.pop("demo_plugin", None)
 
 
-def test_plugin_asking_for_an_unknown_fact_is_a_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _install_plugin(
-        tmp_path / "site", PLUGIN.replace("def check(self, files)", "def check(self, weather)")
-    )
+def test_plugin_asking_for_an_unknown_fact_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _install_plugin(tmp_path / "site", PLUGIN.replace("def check(self, files)", "def check(self, weather)"))
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     with pytest.raises(RegistryError, match="unknown fact"):
         load_checks()
@@ -93,3 +83,40 @@ def test_plugin_asking_for_an_unknown_fact_is_a_clear_error(
 def test_builtin_scoring_ignores_plugins_when_asked(tmp_path: Path) -> None:
     run = score_tree(write_tree(tmp_path, {"README.md": "# x\n"}))
     assert "extra" not in run.score.families
+
+
+def test_a_plugin_found_through_the_current_directory_is_not_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _install_plugin(tmp_path / "site", PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.syspath_prepend("")
+    monkeypatch.chdir(tmp_path / "site")
+    assert "X1" not in {c.id for c in load_checks()}
+    assert "demo_plugin" not in sys.modules
+
+
+def test_a_plugin_inside_the_checked_repository_is_not_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _install_plugin(tmp_path / "repo" / "vendor", PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path / "repo" / "vendor"))
+    assert "X1" not in {c.id for c in load_checks(exclude=[tmp_path / "repo"])}
+    assert "demo_plugin" not in sys.modules
+    assert "X1" in {c.id for c in load_checks()}  # the same plugin, installed outside the checked tree, loads
+    sys.modules.pop("demo_plugin", None)
+
+
+def test_a_trusted_plugin_imports_nothing_from_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _install_plugin(
+        tmp_path / "site",
+        PLUGIN.replace("from scaffold.check.model", "import shadowed_helper\nfrom scaffold.check.model"),
+    )
+    (tmp_path / "cwd").mkdir()
+    (tmp_path / "cwd" / "shadowed_helper.py").write_text("raise SystemExit('imported from the current directory')\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.syspath_prepend(str(tmp_path / "cwd"))
+    monkeypatch.chdir(tmp_path / "cwd")
+    with pytest.raises(RegistryError, match="shadowed_helper"):
+        load_checks()
+    sys.modules.pop("demo_plugin", None)

@@ -1,6 +1,7 @@
 """The composite GitHub Action and the pre-commit hook run the real command."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -24,7 +25,7 @@ def test_action_is_composite_and_installs_and_runs_the_checker() -> None:
 
 
 def _run_action_step(
-    tmp_path: Path, path: Path, fail_under: str
+    tmp_path: Path, path: Path, fail_under: str, cwd: Path | None = None
 ) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
     action = yaml.safe_load((REPO_ROOT / "action.yml").read_text())
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
@@ -39,9 +40,7 @@ def _run_action_step(
         "GITHUB_OUTPUT": str(output),
         "RUNNER_TEMP": str(tmp_path),
     }
-    done = subprocess.run(
-        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True
-    )
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, cwd=cwd)
     return done, summary, output
 
 
@@ -81,3 +80,46 @@ def test_pre_commit_hook_entry_is_the_installed_command() -> None:
         text=True,
     )
     assert failing.returncode == 1
+
+
+def _hostile_workspace(root: Path, marker: Path) -> None:
+    """A checked repository whose Python files would take over any Python started in it."""
+    payload = f"import pathlib; pathlib.Path({str(marker)!r}).touch()\n"
+    (root / "json.py").write_text(payload + "def load(*a, **k):\n    return {'score': {'total': 100.0}}\n")
+    (root / "sys.py").write_text(payload)
+    (root / "sitecustomize.py").write_text(payload)
+    (root / "usercustomize.py").write_text(payload)
+    (root / "pip").mkdir()
+    (root / "pip" / "__init__.py").write_text(payload)
+    (root / "pip" / "__main__.py").write_text(payload)
+    (root / "scaffold").mkdir()
+    (root / "scaffold" / "__init__.py").write_text(payload)
+    dist = root / "evil-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: evil\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[scaffold.checks]\nevil = json:load\n")
+
+
+def test_action_step_runs_no_python_of_the_checked_workspace(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    shutil.copytree(FIXTURES / "tutorial-clone", workspace)
+    marker = tmp_path / "marker"
+    _hostile_workspace(workspace, marker)
+    reports = tmp_path / "runner"
+    reports.mkdir()
+    done, _summary, output = _run_action_step(reports, Path("."), "0", cwd=workspace)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not marker.exists(), "a Python file of the checked workspace ran"
+    score = float(output.read_text().strip().removeprefix("score="))
+    assert score < 60, "the score came from the workspace's json.py"
+    assert (reports / "out.sarif").is_file()
+    failing, _, _ = _run_action_step(reports, Path("."), "99", cwd=workspace)
+    assert failing.returncode == 1 and "below fail-under" in failing.stderr
+    assert not marker.exists()
+
+
+def test_action_step_rejects_a_fail_under_that_is_not_a_number(tmp_path: Path) -> None:
+    done, _, _ = _run_action_step(tmp_path, FIXTURES / "tutorial-clone", "$(touch x)")
+    assert done.returncode == 1
+    assert "fail-under must be a number" in done.stderr
+    assert not (tmp_path / "x").exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scaffold.check.config import CheckConfig, config_from_table
 from scaffold.check.evidence import Repository
-from scaffold.check.evidence.files import DEFAULT_SIZE_LIMIT
+from scaffold.check.evidence.files import DEFAULT_SIZE_LIMIT, read_regular_file
 from scaffold.check.model import Check, Finding, Status, Verdict, failed, not_applicable
 from scaffold.check.scoring import Score, ScoringPolicy, score
 
@@ -53,11 +53,16 @@ def repository_config(root: Path) -> tuple[CheckConfig, list[str]]:
     path = root / "pyproject.toml"
     if path.is_symlink() or not path.is_file():
         return CheckConfig(), []
+    raw = read_regular_file(str(path), DEFAULT_SIZE_LIMIT)
+    if raw is None:
+        return CheckConfig(), [
+            "pyproject.toml could not be opened as a regular file; [tool.scaffold.check] was ignored"
+        ]
+    if len(raw) > DEFAULT_SIZE_LIMIT:
+        return CheckConfig(), ["pyproject.toml is over the size limit; [tool.scaffold.check] was not read"]
     try:
-        if path.stat().st_size > DEFAULT_SIZE_LIMIT:
-            return CheckConfig(), ["pyproject.toml is over the size limit; [tool.scaffold.check] was not read"]
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, RecursionError, ValueError) as exc:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, RecursionError, ValueError, MemoryError) as exc:
         return CheckConfig(), [f"pyproject.toml could not be read ({exc}); [tool.scaffold.check] was ignored"]
     table = data.get("tool", {}).get("scaffold", {}).get("check") if isinstance(data.get("tool"), dict) else None
     return config_from_table(table), []
@@ -117,5 +122,5 @@ def run_checks(
         skipped_examples=dict(files.skipped_examples),
         file_count=len(files),
         seconds=time.perf_counter() - started,
-        notes=notes,
+        notes=[*notes, *files.notes],
     )

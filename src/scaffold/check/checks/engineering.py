@@ -14,7 +14,7 @@ from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.history import GitHistory
 from scaffold.check.evidence.python_source import PythonSources
 from scaffold.check.evidence.tasks import Tasks
-from scaffold.check.model import ENGINEERING, Check, Location, Verdict, failed, passed
+from scaffold.check.model import ENGINEERING, Check, Location, Verdict, failed, not_applicable, passed
 
 MIN_TESTS_WITH_ASSERTIONS = 3
 MIN_COMMITS = 8
@@ -237,6 +237,8 @@ class EN6(EngineeringCheck):
     def check(self, git_history: GitHistory) -> Verdict:
         """The history is missing, too short, from one day, or mostly someone else's."""
         if git_history.unavailable:
+            if git_history.refused:  # a history exists but was not read safely: not the author's failure
+                return not_applicable(git_history.unavailable)
             return failed(git_history.unavailable)
         commits = git_history.commits
         if not commits:

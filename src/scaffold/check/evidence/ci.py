@@ -13,6 +13,12 @@ _SCRIPT_CALL = re.compile(
     r"(?:\b(?:bash|sh|python3?|uv run|source)\s+|(?:^|\s)\./)([\w./-]+\.(?:sh|py)|\.ci/[\w.-]+|[\w./-]*ci[\w./-]*)"
 )
 _MAX_LINE = 2000
+# YAML is parsed only to tell a broken file from a good one. The pure-Python parser needs seconds
+# per MiB, so parsing is bounded per file and in total; a file past the bounds is read as lines.
+YAML_PARSE_LIMIT = 256 * 1024
+YAML_PARSE_BUDGET = 2 * 1024 * 1024
+# Lines of CI files and of what they call that are kept: real pipelines are far smaller.
+MAX_CI_LINES = 50_000
 _MAKE_CALL = re.compile(r"\b(?:make|just)\s+((?:[\w.-]+\s*)+)")
 
 
@@ -50,6 +56,8 @@ def _is_ci_file(path: str) -> bool:
 def collect_ci(files: FileIndex, tasks: Tasks) -> CiConfig:
     import yaml  # only needed when CI files exist; keeps `scaffold` start-up quick
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    parsed_bytes = 0
     config = CiConfig()
     followed: set[str] = set()
     queue: list[str] = []
@@ -60,12 +68,16 @@ def collect_ci(files: FileIndex, tasks: Tasks) -> CiConfig:
         if text is None:
             continue
         if indexed.path.lower().endswith((".yml", ".yaml")):
-            try:
-                yaml.safe_load(text)
-            except (yaml.YAMLError, RecursionError, ValueError):
-                config.malformed.append(indexed.path)
-                files.skip("malformed YAML", indexed.path)
-                continue
+            if len(text) > YAML_PARSE_LIMIT or parsed_bytes + len(text) > YAML_PARSE_BUDGET:
+                files.skip("YAML not parsed (over the parse limit)", indexed.path)
+            else:
+                parsed_bytes += len(text)
+                try:
+                    yaml.load(text, Loader=loader)  # a safe loader: plain data only, aliases shared
+                except (yaml.YAMLError, RecursionError, ValueError, MemoryError):
+                    config.malformed.append(indexed.path)
+                    files.skip("malformed YAML", indexed.path)
+                    continue
         config.files.append(indexed.path)
         queue.append(indexed.path)
     while queue:
@@ -76,7 +88,10 @@ def collect_ci(files: FileIndex, tasks: Tasks) -> CiConfig:
         text = files.read_text(path)
         if text is None:
             continue
-        for number, full_line in enumerate(text.splitlines(), start=1):
+        if len(config.lines) >= MAX_CI_LINES:
+            files.skip("CI lines past the limit (not read)", path)
+            continue
+        for number, full_line in enumerate(text.splitlines()[: MAX_CI_LINES - len(config.lines)], start=1):
             line = full_line[:_MAX_LINE]
             config.lines.append((Location(path, number), line))
             for script in _SCRIPT_CALL.findall(line):
@@ -85,5 +100,6 @@ def collect_ci(files: FileIndex, tasks: Tasks) -> CiConfig:
                     queue.append(candidate)
             for targets in _MAKE_CALL.findall(line):
                 for target in targets.split():
-                    config.lines.extend(tasks.expanded_commands(target))
+                    if len(config.lines) < MAX_CI_LINES:
+                        config.lines.extend(tasks.expanded_commands(target)[: MAX_CI_LINES - len(config.lines)])
     return config

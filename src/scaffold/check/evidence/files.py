@@ -9,7 +9,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.check.evidence.ignore import IgnoreRule, is_ignored, parse_gitignore
+from scaffold.check.evidence.git_index import tracked_paths
+from scaffold.check.evidence.ignore import parse_gitignore
 
 DEFAULT_SIZE_LIMIT = 1024 * 1024
 DEFAULT_FILE_LIMIT = 200_000
@@ -95,6 +96,36 @@ BINARY_SUFFIXES = frozenset(
 )
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def read_regular_file(path: str, limit: int) -> bytes | None:
+    """At most `limit + 1` bytes of `path`, or None unless it is still a regular file when opened.
+
+    The file is opened without following a link and without blocking (so a FIFO or device that
+    replaced a file after the walk is neither followed nor waited on), then checked with fstat."""
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
 @dataclass(frozen=True)
 class IndexedFile:
     path: str
@@ -124,6 +155,7 @@ class FileIndex:
     files: dict[str, IndexedFile] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     _text_cache: dict[str, str | None] = field(default_factory=dict, repr=False)
     _counted: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _cached_bytes: int = field(default=0, repr=False)
@@ -186,10 +218,8 @@ class FileIndex:
         indexed = self.files.get(path)
         if indexed is None or indexed.size > self.size_limit:
             return None
-        try:
-            with open(os.path.join(self.root, path), "rb") as handle:
-                data = handle.read(self.size_limit + 1)
-        except OSError:
+        data = read_regular_file(os.path.join(self.root, path), self.size_limit)
+        if data is None:
             self.skip("unreadable", path)
             return None
         if b"\x00" in data[:8192]:
@@ -226,13 +256,24 @@ def build_file_index(
     exclude: list[str] | None = None,
 ) -> FileIndex:
     """Walk `root` once. Links are never followed (so loops and links leaving the repository
-    cannot be reached); tool caches, virtual environments and paths in the root `.gitignore` are
-    left out; files over `size_limit` are indexed but never read."""
+    cannot be reached); tool caches, virtual environments, paths in the root `.gitignore` that git
+    does not track, and `exclude` are left out; files over `size_limit` are indexed but never read."""
     index = FileIndex(root=root, size_limit=size_limit)
-    rules = _root_ignore_rules(root, size_limit) + parse_gitignore("\n".join(exclude or []))
-    stack: list[tuple[str, str]] = [(str(root), "")]
+    ignored = parse_gitignore(_root_gitignore(root, size_limit))
+    excluded = parse_gitignore("\n".join(exclude or []))
+    index.notes.extend(ignored.notes + excluded.notes)
+    tracked: frozenset[str] = frozenset()
+    tracked_directories: set[str] = set()
+    if ignored:
+        tracked = tracked_paths(root) or frozenset()
+        for path in tracked:
+            parts = path.split("/")
+            tracked_directories.update("/".join(parts[:k]) for k in range(1, len(parts)))
+    # Each directory to read: its path, its relative prefix, and whether `.gitignore` ignores it
+    # (it is entered only for the tracked files below it, and only those are kept).
+    stack: list[tuple[str, str, bool]] = [(str(root), "", False)]
     while stack:
-        directory, prefix = stack.pop()
+        directory, prefix, inside_ignored = stack.pop()
         try:
             with os.scandir(directory) as entries:
                 listing = sorted(entries, key=lambda e: e.name)
@@ -248,9 +289,12 @@ def build_file_index(
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name in SKIPPED_DIRECTORIES or entry.name.endswith(".egg-info"):
                         continue
-                    if rules and is_ignored(rules, relative, True):
+                    if excluded and excluded.matches(relative, True):
                         continue
-                    stack.append((entry.path, relative + "/"))
+                    below_ignored = inside_ignored or bool(ignored and ignored.matches(relative, True))
+                    if below_ignored and relative not in tracked_directories:
+                        continue
+                    stack.append((entry.path, relative + "/", below_ignored))
                     continue
                 info = entry.stat(follow_symlinks=False)
             except OSError:
@@ -259,7 +303,9 @@ def build_file_index(
             if not stat.S_ISREG(info.st_mode):
                 index.skip("not a regular file", relative)
                 continue
-            if rules and is_ignored(rules, relative, False):
+            if excluded and excluded.matches(relative, False):
+                continue
+            if (inside_ignored or (ignored and ignored.matches(relative, False))) and relative not in tracked:
                 continue
             if len(index.files) >= file_limit:
                 index.skip("over the file limit", relative)
@@ -270,11 +316,9 @@ def build_file_index(
     return index
 
 
-def _root_ignore_rules(root: Path, size_limit: int) -> list[IgnoreRule]:
+def _root_gitignore(root: Path, size_limit: int) -> str:
     path = root / ".gitignore"
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > size_limit:
-            return []
-        return parse_gitignore(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return []
+    data = read_regular_file(str(path), size_limit)
+    if data is None or len(data) > size_limit:
+        return ""
+    return data.decode("utf-8", errors="replace")
