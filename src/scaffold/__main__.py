@@ -6,7 +6,10 @@ import sys
 
 
 def _without_current_directory(path: list[str]) -> list[str]:
-    here = os.path.realpath(os.getcwd())
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:  # the working directory was deleted: only the '' entry can point at it
+        return [entry for entry in path if entry]
     return [entry for entry in path if entry and os.path.realpath(entry) != here]
 
 

@@ -58,8 +58,18 @@ def check(
         raise _error(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}.", 2)
     if fail_under is not None and not 0 <= fail_under <= 100:
         raise _error("--fail-under must be between 0 and 100.", 2)
-    try:
-        checks = load_checks()
+    targets = paths or [Path(".")]
+    roots: list[Path] = []
+    if explain is None:
+        for path in targets:
+            try:
+                roots.append(validate_target(path))
+            except CheckTargetError as exc:
+                raise _error(str(exc), 2) from None
+            except PermissionError as exc:  # a folder on the way to the path cannot be entered
+                raise _error(f"{path} cannot be read ({exc.strerror or exc}).", 2) from None
+    try:  # plugins come from the installed environment only, never from a checked tree
+        checks = load_checks(exclude=roots)
     except RegistryError as exc:
         raise _error(str(exc), 2) from None
     known = {c.id for c in checks}
@@ -75,18 +85,14 @@ def check(
     for prefix in chosen_select + chosen_ignore:
         if not any(check_id.startswith(prefix) for check_id in known):
             raise _error(f"{prefix!r} matches no check; known ids: {', '.join(sorted(known))}.", 2)
-    targets = paths or [Path(".")]
     prepared = []
-    for path in targets:
+    for path, root in zip(targets, roots, strict=True):
         try:
-            root = validate_target(path)
             config, notes = repository_config(root)
-        except CheckTargetError as exc:
-            raise _error(str(exc), 2) from None
-        except PermissionError as exc:  # a folder on the way to the path cannot be entered
-            raise _error(f"{path} cannot be read ({exc.strerror or exc}).", 2) from None
         except ConfigError as exc:
             raise _error(f"{path / 'pyproject.toml'}: {exc}", 2) from None
+        except PermissionError as exc:
+            raise _error(f"{path} cannot be read ({exc.strerror or exc}).", 2) from None
         if chosen_select:
             config.select = chosen_select
         config.ignore = [*config.ignore, *chosen_ignore]
