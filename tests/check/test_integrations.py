@@ -1,5 +1,6 @@
 """The composite GitHub Action and the pre-commit hook run the real command."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -25,7 +26,7 @@ def test_action_is_composite_and_installs_and_runs_the_checker() -> None:
 
 
 def _run_action_step(
-    tmp_path: Path, path: Path, fail_under: str, cwd: Path | None = None
+    tmp_path: Path, path: Path | str, fail_under: str, cwd: Path | None = None
 ) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
     action = yaml.safe_load((REPO_ROOT / "action.yml").read_text())
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
@@ -123,3 +124,15 @@ def test_action_step_rejects_a_fail_under_that_is_not_a_number(tmp_path: Path) -
     assert done.returncode == 1
     assert "fail-under must be a number" in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_action_step_gates_a_portfolio_on_its_lowest_repository(tmp_path: Path) -> None:
+    paths = f"{FIXTURES / 'strong-rag'}\n\n{FIXTURES / 'serving-bench'}\n"
+    done, summary, output = _run_action_step(tmp_path, paths, "50")
+    assert done.returncode == 0, done.stderr
+    assert "portfolio of 2" in summary.read_text()
+    report = json.loads((tmp_path / "scaffold-check" / "report.json").read_text())
+    assert float(output.read_text().strip().removeprefix("score=")) == report["portfolio"]["lowest"]
+    assert len(json.loads((tmp_path / "out.sarif").read_text())["runs"]) == 2
+    failing, _, _ = _run_action_step(tmp_path, f"{paths}{FIXTURES / 'tutorial-clone'}", "50")
+    assert failing.returncode == 1

@@ -29,10 +29,12 @@ def _anchor(run: CheckRun, evidence: tuple[Location, ...]) -> Location:
 
 def _uri(run: CheckRun, path: str) -> str:
     """A relative URI reference (RFC 3986, percent-encoded bytes of the file name), relative to
-    the working directory when the checked folder lies inside it, so code scanning places results
-    correctly when a subfolder of the repository was checked."""
+    the checkout (``GITHUB_WORKSPACE`` when set, else the working directory) when the checked
+    folder lies inside it, so code scanning places results correctly when a subfolder of the
+    repository was checked."""
+    base = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
     try:
-        prefix = run.root.relative_to(Path.cwd().resolve())
+        prefix = run.root.relative_to(Path(base).resolve())
     except ValueError:
         prefix = Path(".")
     relative = (prefix / path).as_posix() if str(prefix) != "." else path
