@@ -26,7 +26,9 @@ def test_strong_rag_bullets_name_components_and_a_held_out_split() -> None:
     texts = [b.text() for b in report.bullets]
     assert texts[0].startswith("Built a retrieval-augmented question-answering service")
     assert "pgvector" in texts[0] and "FastAPI" in texts[0]
-    assert any("held-out" in t and "split into dev/test" in t for t in texts)
+    # the results do not say how many cases they scored, so the split is named but nothing is "held-out"
+    assert any("on 160 cases (evals/golden.jsonl, split into dev/test)" in t for t in texts), texts
+    assert not any("held-out" in t for t in texts)
     assert any(t.startswith("Compared configurations") for t in texts)
     markdown = render_markdown(report)
     assert "[^1]:" in markdown and "results/" in markdown
@@ -45,6 +47,17 @@ def test_held_out_is_claimed_only_for_a_split_eval_set(tmp_path: Path) -> None:
     texts = [b.text() for b in bullets(root).bullets]
     assert any("on 60 cases" in t for t in texts), texts
     assert not any("held-out" in t for t in texts)
+
+
+def test_held_out_is_claimed_for_a_count_that_is_the_test_split(tmp_path: Path) -> None:
+    cases = "".join(json.dumps({"q": f"q{i}", "split": "test" if i < 40 else "dev"}) + "\n" for i in range(70))
+    results = {"metrics": {"clean": {"tasks": 40, "success_rate": 0.6}}}
+    root = write_tree(tmp_path, {"evals/tasks.jsonl": cases, "results/eval.json": json.dumps(results)})
+    data = to_data(bullets(root))
+    evaluated = next(b for b in data["bullets"] if b["text"].startswith("Evaluated"))
+    assert evaluated["text"].startswith("Evaluated on 40 held-out cases (evals/tasks.jsonl, split into dev/test)")
+    assert evaluated["numbers"][0]["key"] == "metrics.clean.tasks"
+    assert assert_numbers_are_sourced(root, data) == 2
 
 
 def test_a_repository_without_results_gets_bullets_without_numbers_and_the_target(tmp_path: Path) -> None:

@@ -184,7 +184,8 @@ def _latency_name(parent: str) -> str:
             return name
     if parent in ("", "latency", "latency_ms", "latency_s", "percentiles") or re.search(r"\d$", parent):
         return "latency"  # a bare or per-level table (``concurrency_1``, ``points.0``)
-    return f"{parent.replace('_', ' ')} latency"
+    stage = re.sub(r"_(ms|s)$", "", parent).replace("_", " ")
+    return f"{stage} latency" if "latency" not in stage else stage
 
 
 # Which measured stage a bullet quotes first: what a user waits for, then the first token.
@@ -362,6 +363,19 @@ def _built(gather: _Gather) -> Bullet:
     return Bullet(parts, where)
 
 
+_HELD_OUT = ("test", "held-out", "heldout", "holdout", "held_out")
+
+
+def _cases(results: ResultsFile) -> Figure | None:
+    """How many cases the run scored (``cases``, ``tasks`` or ``n``), at the shallowest key."""
+    for key_path, value in sorted(_numbers(results), key=lambda item: item[0].count(".")):
+        name, _ = _last(key_path)
+        counted = name in ("cases", "tasks", "n_cases", "num_cases") and value >= 1 and float(value).is_integer()
+        if counted and not _SKIP_PARENTS.search(key_path):
+            return Figure(value, results.path, key_path, "cases")
+    return None
+
+
 def _counted(path: str, cases: int) -> Figure:
     """A count the checker made itself: the distinct records of an eval-set file."""
     return Figure(float(cases), path, "(distinct records)", "cases")
@@ -389,13 +403,14 @@ def _evaluated(gather: _Gather) -> tuple[Bullet | None, str | None]:
     parts: list[str | Figure] = ["Evaluated"]
     if largest is not None:
         splits = {name for name, count in largest.splits.items() if count}
-        held_out = len(splits) >= 2 and bool(splits & {"test", "held-out", "heldout", "holdout", "held_out"})
-        cases = next(
-            (Figure(v, results.path, k, "cases") for k, v in _numbers(results) if k in ("metrics.cases", "cases")), None
-        )
+        held_out = len(splits) >= 2 and bool(splits & set(_HELD_OUT))
+        cases = _cases(results)
         split_note = f", split into {'/'.join(sorted(splits))}" if held_out else ""
-        parts += [" on ", cases or _counted(largest.path, largest.cases)]
-        parts.append(f" {'held-out ' if held_out else ''}cases ({largest.path}{split_note})")
+        # "held-out" only for a count that is the test split's size; a whole-set count is just cases
+        test_size = next((largest.splits[name] for name in _HELD_OUT if largest.splits.get(name)), None)
+        quoted = cases if cases is not None and cases.value == test_size else None
+        parts += [" on ", quoted or _counted(largest.path, largest.cases)]
+        parts.append(f" {'held-out ' if quoted else ''}cases ({largest.path}{split_note})")
     if frameworks:
         parts.append(f" with {_join(frameworks)}")
     parts.append(": ")
