@@ -550,23 +550,12 @@ def bullets(root: Path) -> BulletReport:
     gather = _Gather(root)
     found: list[Bullet] = [_built(gather)]
     missing: list[str] = []
-    evaluated, hint = _evaluated(gather)
-    for bullet in (evaluated,):
+    steps = (_evaluated(gather), (_compared(gather), None), _benchmarked(gather), (_shipped(gather), None))
+    for bullet, hint in steps:
         if bullet:
             found.append(bullet)
-    if hint:
-        missing.append(hint)
-    compared = _compared(gather)
-    if compared:
-        found.append(compared)
-    benchmarked, hint = _benchmarked(gather)
-    if benchmarked:
-        found.append(benchmarked)
-    if hint:
-        missing.append(hint)
-    shipped = _shipped(gather)
-    if shipped:
-        found.append(shipped)
+        if hint:
+            missing.append(hint)
     for bullet in found:
         assert not BUZZWORDS.search(bullet.text()), bullet.text()
     return BulletReport(root, found[:5], missing)
