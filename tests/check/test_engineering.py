@@ -173,3 +173,31 @@ def test_a_clone_with_one_own_commit_on_top_reads_as_a_fork(tmp_path: Path) -> N
     en6 = finding(score_tree(root), "EN6")
     assert en6.status is Status.FAIL
     assert "fork" in en6.verdict.detail
+
+
+PLACEHOLDER_TESTS = """
+import unittest
+
+def test_example():
+    assert "unit_test_example" == "unit_test_example"
+
+def test_math():
+    assert 1 + 1 == 2
+
+def test_flags():
+    assert not (False and True)
+
+class TestCase(unittest.TestCase):
+    def test_equal(self):
+        self.assertEqual("a", "a")
+
+    def test_true(self):
+        self.assertTrue(1)
+"""
+
+
+def test_assertions_on_constants_are_not_assertions(repo: Repo) -> None:
+    run = repo({"tests/test_a.py": PLACEHOLDER_TESTS, "tests/test_b.py": PLACEHOLDER_TESTS})
+    en1 = finding(run, "EN1")
+    assert en1.status is Status.FAIL, en1.verdict.detail
+    assert "0 with a real assertion" in en1.verdict.detail
