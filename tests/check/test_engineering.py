@@ -73,9 +73,7 @@ def test_malformed_ci_yaml_is_reported(repo: Repo) -> None:
 
 
 def test_type_checker_and_linter(repo: Repo) -> None:
-    assert (
-        finding(repo({"pyproject.toml": "[tool.ruff]\n[tool.mypy]\n"}), "EN3").status is Status.PASS
-    )
+    assert finding(repo({"pyproject.toml": "[tool.ruff]\n[tool.mypy]\n"}), "EN3").status is Status.PASS
     en3 = finding(repo({"pyproject.toml": "[tool.ruff]\n"}), "EN3")
     assert en3.status is Status.FAIL and "type checker" in en3.verdict.detail
 

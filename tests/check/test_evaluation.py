@@ -41,9 +41,7 @@ def test_duplicated_cases_are_counted_once(repo: Repo) -> None:
 
 def test_split_field_passes_ev3_and_missing_split_fails(repo: Repo) -> None:
     assert finding(repo({"evals/golden.jsonl": golden(60)}), "EV3").status is Status.PASS
-    assert (
-        finding(repo({"evals/golden.jsonl": golden(60, split=False)}), "EV3").status is Status.FAIL
-    )
+    assert finding(repo({"evals/golden.jsonl": golden(60, split=False)}), "EV3").status is Status.FAIL
 
 
 def test_results_need_run_metadata(repo: Repo) -> None:
@@ -106,3 +104,31 @@ def test_empty_eval_target_does_not_count(repo: Repo) -> None:
 def test_ablation_file_passes_ev5(repo: Repo) -> None:
     data = {"baseline": {"recall": 0.6}, "variants": [{"name": "rerank", "recall": 0.7}]}
     assert finding(repo({"results/ablation.json": json.dumps(data)}), "EV5").status is Status.PASS
+
+
+def test_ev7_is_not_fooled_by_retrieval_paths_or_a_variable_named_baseline(repo: Repo) -> None:
+    formatter = (
+        "def render(rows):\n"
+        "    baseline = rows[0]\n"
+        "    threshold = 0.5\n"
+        "    return f'{baseline} {threshold}'\n"
+        "if __name__ == '__main__':\n"
+        "    print(render([1]))\n"
+    )
+    run = repo({"src/app/retrieval/report.py": formatter, "src/app/evaluation/format.py": formatter})
+    assert finding(run, "EV7").status is Status.FAIL, finding(run, "EV7").verdict.detail
+
+
+def test_ev7_passes_on_an_eval_script_that_fails_under_its_baseline(repo: Repo) -> None:
+    gate = (
+        "import sys, json\n"
+        "def main():\n"
+        "    score = json.load(open('results/eval.json'))['mrr']\n"
+        "    baseline = json.load(open('evals/baseline.json'))['mrr']\n"
+        "    if score < baseline - 0.02:\n"
+        "        sys.exit(f'regression: {score} < {baseline}')\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n"
+    )
+    ev7 = finding(repo({"scripts/eval_gate.py": gate}), "EV7")
+    assert ev7.status is Status.PASS and ev7.verdict.evidence[0].line == 5, ev7.verdict.detail

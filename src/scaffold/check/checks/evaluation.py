@@ -27,9 +27,7 @@ FULL_EVAL_SET = 150
 MINIMUM_EVAL_SET = 50
 _EVAL_TASK_NAMES = ("eval", "evals", "evaluate", "evaluation", "benchmark-quality", "eval-all")
 _EVAL_SCRIPT = re.compile(r"(^|/)(run_)?(eval|evaluate|evaluation)[\w-]*\.py$")
-_EVAL_CONFIG = re.compile(
-    r"(^|/)(promptfooconfig\.ya?ml|deepeval[\w.-]*|inspect[\w.-]*\.py|lm_eval[\w.-]*\.ya?ml)$"
-)
+_EVAL_CONFIG = re.compile(r"(^|/)(promptfooconfig\.ya?ml|deepeval[\w.-]*|inspect[\w.-]*\.py|lm_eval[\w.-]*\.ya?ml)$")
 _HELD_OUT = re.compile(
     r"held[- ]out|hold-?out|\btest split\b|kept out of (tuning|development)|never (used|seen) (for|during|in) (tuning|development|prompt)|dev/test|dev and test|\bdev split\b",
     re.I,
@@ -41,9 +39,7 @@ _COMMIT_KEY = re.compile(r"(commit|git|sha|revision)")
 _CONFIG_KEY = re.compile(r"(config|params|parameters|settings|hyperparameters|args)")
 _MODEL_KEY = re.compile(r"(model|llm|embedding|engine)")
 _BASELINE = re.compile(r"baseline|before|ablation|vanilla|naive|no[- ]rerank|without", re.I)
-_RESULTS_HEADING = re.compile(
-    r"result|evaluation|metric|benchmark|ablation|latency|performance", re.I
-)
+_RESULTS_HEADING = re.compile(r"result|evaluation|metric|benchmark|ablation|latency|performance", re.I)
 _CI_EVAL = re.compile(
     r"\bmake\s+(eval|evaluate)\b|\beval[\w-]*\.py\b|\bevaluate[\w-]*\.py\b|\b(promptfoo|deepeval|lm_eval|inspect)\s+(eval|test|run)|\bpytest\b.*\bevals?\b",
     re.I,
@@ -58,9 +54,7 @@ def _tokens(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+|\d+", text.lower())) - {"value", "metrics", "at", "the", "of"}
 
 
-def _nearest(
-    number: ShownNumber, label: str, stored: list[tuple[str, NumberAt]]
-) -> tuple[str, NumberAt]:
+def _nearest(number: ShownNumber, label: str, stored: list[tuple[str, NumberAt]]) -> tuple[str, NumberAt]:
     """The stored value a reader would compare with: same-named key first, then closest value."""
     wanted = _tokens(label)
     return min(
@@ -85,16 +79,10 @@ class EV1(EvaluationCheck):
         task = tasks.get(*_EVAL_TASK_NAMES)
         if task is not None:
             if task.commands or task.prerequisites:
-                return passed(
-                    f"task '{task.name}' runs {len(task.commands)} command(s)", task.location
-                )
+                return passed(f"task '{task.name}' runs {len(task.commands)} command(s)", task.location)
             return failed(f"task '{task.name}' exists but runs nothing", task.location)
         for module in python.code:
-            if (
-                _EVAL_SCRIPT.search(module.path)
-                and module.line_count >= 10
-                and module.has_main_guard
-            ):
+            if _EVAL_SCRIPT.search(module.path) and module.line_count >= 10 and module.has_main_guard:
                 return passed(f"eval script {module.path}", Location(module.path, 1))
         configs = [f for f in files if _EVAL_CONFIG.search(f.path)]
         if configs:
@@ -113,9 +101,7 @@ class EV2(EvaluationCheck):
         """No committed eval set, or too few distinct cases to measure anything."""
         largest = eval_sets.largest()
         if largest is None:
-            return failed(
-                "no eval set found (JSONL/CSV/JSON of cases under evals/, data/ or named golden/eval/qa)"
-            )
+            return failed("no eval set found (JSONL/CSV/JSON of cases under evals/, data/ or named golden/eval/qa)")
         location = Location(largest.path)
         if largest.cases >= FULL_EVAL_SET:
             return passed(f"{largest.cases} distinct cases in {largest.path}", location)
@@ -142,29 +128,19 @@ class EV3(EvaluationCheck):
         """Nothing shows that test cases were kept out of tuning."""
         for found in sorted(eval_sets.sets, key=lambda s: -s.cases):
             names = set(found.splits)
-            if (
-                any(_TEST_SPLIT.match(n) for n in names)
-                and any(_DEV_SPLIT.match(n) for n in names)
-                and len(names) >= 2
-            ):
+            if any(_TEST_SPLIT.match(n) for n in names) and any(_DEV_SPLIT.match(n) for n in names) and len(names) >= 2:
                 counts = ", ".join(f"{k} {v}" for k, v in found.splits.most_common())
                 return passed(f"{found.path} is split: {counts}", Location(found.path))
         split_files = [s.path for s in eval_sets.sets]
-        has_test = [
-            p for p in split_files if re.search(r"(test|held[-_]?out|holdout)[^/]*$", p, re.I)
-        ]
+        has_test = [p for p in split_files if re.search(r"(test|held[-_]?out|holdout)[^/]*$", p, re.I)]
         has_dev = [p for p in split_files if re.search(r"(dev|train|tune|val)[^/]*$", p, re.I)]
         if has_test and has_dev:
             return passed(f"separate files: {has_dev[0]} and {has_test[0]}", Location(has_test[0]))
         if readme is not None:
             lines = readme.find_lines(_HELD_OUT)
             if lines:
-                return passed(
-                    "README explains the held-out split", Location(readme.path, lines[0][0])
-                )
-        return failed(
-            "the eval set has no dev/test split and the README does not explain how test cases were held out"
-        )
+                return passed("README explains the held-out split", Location(readme.path, lines[0][0]))
+        return failed("the eval set has no dev/test split and the README does not explain how test cases were held out")
 
 
 class EV4(EvaluationCheck):
@@ -193,9 +169,7 @@ class EV4(EvaluationCheck):
                 if found.has_key(pattern) is None
             ]
             if not missing:
-                return passed(
-                    f"{found.path} records date, commit, config and model", Location(found.path)
-                )
+                return passed(f"{found.path} records date, commit, config and model", Location(found.path))
             if best is None or len(missing) < best[0]:
                 best = (len(missing), found.path, missing)
         if best is None:
@@ -214,22 +188,15 @@ class EV5(EvaluationCheck):
         for found in results.files:
             name = found.path.lower()
             if (
-                "ablation" in name
-                or "compar" in name
-                or found.has_key(re.compile(r"baseline|ablation|variants?"))
+                "ablation" in name or "compar" in name or found.has_key(re.compile(r"baseline|ablation|variants?"))
             ) and len(found.numbers) >= 2:
-                return passed(
-                    f"{found.path} compares a baseline with changes", Location(found.path)
-                )
+                return passed(f"{found.path} compares a baseline with changes", Location(found.path))
         if readme is not None:
             for table in readme.tables:
                 labels = [row[0].text for row in table.rows if row]
-                numeric_rows = [
-                    row for row in table.rows if any(parse_shown_number(c.text) for c in row[1:])
-                ]
+                numeric_rows = [row for row in table.rows if any(parse_shown_number(c.text) for c in row[1:])]
                 if (
-                    any(_BASELINE.search(label) for label in labels)
-                    or any(_BASELINE.search(h) for h in table.header)
+                    any(_BASELINE.search(label) for label in labels) or any(_BASELINE.search(h) for h in table.header)
                 ) and len(numeric_rows) >= 2:
                     return failed(
                         "the README compares against a baseline, but the comparison is not committed as data",
@@ -258,9 +225,7 @@ class EV6(EvaluationCheck):
                     label = row[0].text if row else ""
                     for cell in row[1:]:
                         if parse_shown_number(cell.text) is not None:
-                            column = (
-                                table.header[cell.column] if cell.column < len(table.header) else ""
-                            )
+                            column = table.header[cell.column] if cell.column < len(table.header) else ""
                             shown.append((cell.line, cell.text, f"{label} / {column}".strip(" /")))
         unique = list(dict.fromkeys(shown))
         if not unique:
@@ -315,12 +280,19 @@ class EV7(EvaluationCheck):
                 if _GATE.search(command):
                     return passed("the eval task fails under a threshold", location)
         for module in python.modules:
-            if "eval" in module.path.lower():
-                for name in ("fail_under", "min_score", "threshold", "baseline", "regression"):
-                    if name in module.names or name in module.keyword_arguments:
-                        line = module.names.get(name) or module.keyword_arguments.get(name)
-                        if module.is_test or module.has_main_guard:
-                            return passed(
-                                f"{module.path} gates on '{name}'", Location(module.path, line)
-                            )
+            if not _is_eval_path(module.path):
+                continue
+            for name in ("fail_under", "min_score", "threshold", "baseline", "regression", "tolerance"):
+                # a gate is a comparison that fails the run, not a variable that happens to be named so
+                line = next((ln for gated, ln in module.gates.items() if name in gated.lower()), None)
+                if line is not None:
+                    return passed(f"{module.path} fails the run on '{name}'", Location(module.path, line))
         return failed("no CI step runs the eval and no threshold/baseline gate was found")
+
+
+_PATH_TOKENS = re.compile(r"[/_.\-]+")
+
+
+def _is_eval_path(path: str) -> bool:
+    """A path about evaluation: a segment or name token starting with `eval` (not `retrieval`)."""
+    return any(token.startswith("eval") for token in _PATH_TOKENS.split(path.lower()))

@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from scaffold.check.evidence.files import FileIndex
 
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$")
-_HTTP_VERBS = frozenset(
-    {"get", "post", "put", "delete", "patch", "websocket", "route", "api_route"}
-)
+_HTTP_VERBS = frozenset({"get", "post", "put", "delete", "patch", "websocket", "route", "api_route"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,10 @@ class PythonModule:
     tests: list[TestFunction] = field(default_factory=list)
     routes: list[int] = field(default_factory=list)
     exception_handlers: dict[str, int] = field(default_factory=dict)
+    gates: dict[str, int] = field(default_factory=dict)
+    """Names compared in a condition that fails the run (an ``if`` whose body raises or exits, or an
+    ``assert``), to the line: ``if score < baseline - tolerance: sys.exit(1)`` gives ``score``,
+    ``baseline`` and ``tolerance``."""
     has_main_guard: bool = False
     line_count: int = 0
     syntax_error: str | None = None
@@ -98,12 +100,9 @@ def _count_assertions(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
         elif isinstance(node, ast.Call):
             target = node.func
             name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-            if name in {"raises", "warns", "deprecated_call"}:
-                count += 1
-            elif name.startswith("assert") and not (
-                (node.args or node.keywords)
-                and all(_is_trivial(arg) for arg in [*node.args, *(k.value for k in node.keywords)])
-            ):
+            arguments = [*node.args, *(k.value for k in node.keywords)]
+            on_constants = bool(arguments) and all(_is_trivial(arg) for arg in arguments)
+            if name in {"raises", "warns", "deprecated_call"} or (name.startswith("assert") and not on_constants):
                 count += 1
         elif isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
@@ -118,9 +117,7 @@ def _count_assertions(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
 
 
 def parse_python(path: str, source: str) -> PythonModule:
-    module = PythonModule(
-        path=path, is_test=bool(_TEST_FILE.search(path)) or "/tests/" in f"/{path}"
-    )
+    module = PythonModule(path=path, is_test=bool(_TEST_FILE.search(path)) or "/tests/" in f"/{path}")
     module.line_count = source.count("\n") + 1
     try:
         with warnings.catch_warnings():
@@ -151,13 +148,41 @@ def parse_python(path: str, source: str) -> PythonModule:
             _record_handler(module, node)  # type: ignore[arg-type]
         elif kind is ast.If:
             test = node.test  # type: ignore[attr-defined]
-            if (
-                isinstance(test, ast.Compare)
-                and isinstance(test.left, ast.Name)
-                and test.left.id == "__name__"
-            ):
+            if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
                 module.has_main_guard = True
+            elif _compares(test) and any(_fails(statement) for statement in node.body):  # type: ignore[attr-defined]
+                _record_gate(module, test, node.lineno)  # type: ignore[attr-defined]
+        elif kind is ast.Assert and not module.is_test and _compares(node.test):  # type: ignore[attr-defined]
+            _record_gate(module, node.test, node.lineno)  # type: ignore[attr-defined]
     return module
+
+
+_EXITS = frozenset({"exit", "_exit", "Exit", "SystemExit", "abort", "fail"})
+
+
+def _compares(test: ast.expr) -> bool:
+    return any(isinstance(node, ast.Compare) for node in ast.walk(test))
+
+
+def _fails(statement: ast.stmt) -> bool:
+    """Whether a statement stops the run with a failure: ``raise``, ``sys.exit(…)``, ``raise typer.Exit``."""
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Raise):
+            return True
+        if isinstance(node, ast.Call):
+            target = node.func
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if name in _EXITS:
+                return True
+    return False
+
+
+def _record_gate(module: PythonModule, test: ast.expr, line: int) -> None:
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name):
+            module.gates.setdefault(node.id, line)
+        elif isinstance(node, ast.Attribute):
+            module.gates.setdefault(node.attr, line)
 
 
 def _walk(tree: ast.AST) -> list[ast.AST]:
@@ -204,9 +229,7 @@ def _record_handler(module: PythonModule, node: ast.ExceptHandler) -> None:
     if node.type is None:
         return
     for caught in node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]:
-        caught_name = (
-            caught.attr if isinstance(caught, ast.Attribute) else getattr(caught, "id", "")
-        )
+        caught_name = caught.attr if isinstance(caught, ast.Attribute) else getattr(caught, "id", "")
         if caught_name:
             module.exception_handlers.setdefault(caught_name, node.lineno)
 
