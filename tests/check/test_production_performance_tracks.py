@@ -1,6 +1,8 @@
 import json
 from collections.abc import Callable
 
+import pytest
+
 from scaffold.check.model import Status
 from scaffold.check.runner import CheckRun
 from tests.check.conftest import finding
@@ -93,14 +95,8 @@ def test_benchmark_results_need_percentiles_and_hardware(repo: Repo) -> None:
 
 
 def test_cost_needs_a_number(repo: Repo) -> None:
-    assert (
-        finding(repo({"README.md": "# X\n\nCost matters a lot to us.\n"}), "PF3").status
-        is Status.FAIL
-    )
-    assert (
-        finding(repo({"README.md": "# X\n\nAbout $0.002 per request.\n"}), "PF3").status
-        is Status.PASS
-    )
+    assert finding(repo({"README.md": "# X\n\nCost matters a lot to us.\n"}), "PF3").status is Status.FAIL
+    assert finding(repo({"README.md": "# X\n\nAbout $0.002 per request.\n"}), "PF3").status is Status.PASS
 
 
 def test_track_checks_apply_only_to_detected_tracks(repo: Repo) -> None:
@@ -151,7 +147,26 @@ def test_serving_sweep_and_engine_config(repo: Repo) -> None:
     assert finding(run, "SV1").status is Status.PASS
     assert finding(run, "SV2").status is Status.PASS
     del sweep["engine"]["quantization"]  # type: ignore[attr-defined]
-    sv2 = finding(
-        repo({"bench.py": "import vllm\n", "results/sweep.json": json.dumps(sweep)}), "SV2"
-    )
+    sv2 = finding(repo({"bench.py": "import vllm\n", "results/sweep.json": json.dumps(sweep)}), "SV2")
     assert sv2.status is Status.FAIL and "quantization" in sv2.verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("readme", "files"),
+    [
+        ('# App\n\n<a href="https://huggingface.co/spaces/me/app">Live demo</a>\n', {}),
+        (
+            '# App\n\n<p align="center"><img src="docs/demo.png" alt="demo screenshot" width="600"></p>\n',
+            {"docs/demo.png": b"\x89PNG"},
+        ),
+        ("# App\n\n| what | where |\n|---|---|\n| demo | [try it](https://app.fly.dev) |\n", {}),
+        (
+            '# App\n\n| | |\n|---|---|\n| <img src="docs/screenshot.png"> | the UI |\n',
+            {"docs/screenshot.png": b"\x89PNG"},
+        ),
+    ],
+    ids=["html-anchor", "html-img", "link-in-table", "html-img-in-table"],
+)
+def test_pr4_sees_html_links_and_links_in_table_cells(repo: Repo, readme: str, files: dict[str, bytes]) -> None:
+    pr4 = finding(repo({"README.md": readme, **files}), "PR4")
+    assert pr4.status is Status.PASS, pr4.verdict.detail

@@ -9,11 +9,14 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _MAX_LINE = 4000
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([\w+-]*)")
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_LINK = re.compile(
-    r"(!?)\[([^\]\n]{0,500})\]\(\s*<?([^)\s>]{1,2000})>?(?:\s+\"[^\"]{0,500}\")?\s*\)"
-)
+_LINK = re.compile(r"(!?)\[([^\]\n]{0,500})\]\(\s*<?([^)\s>]{1,2000})>?(?:\s+\"[^\"]{0,500}\")?\s*\)")
 _BARE_URL = re.compile(r"(?<![(<\"'])\bhttps?://[^\s)<>\]\"']+")
 _HTML_COMMENT = re.compile(r"<!--.*?-->")
+# HTML a README may use instead of Markdown (bounded repetitions: a line is at most _MAX_LINE).
+_HTML_IMG = re.compile(r"<img\b([^>]{0,1000})>", re.I)
+_HTML_ANCHOR = re.compile(r"<a\b([^>]{0,1000})>(.{0,1000}?)</a\s*>", re.I)
+_HTML_ATTRIBUTE = re.compile(r"\b(src|href|alt)\s*=\s*(?:\"([^\"]{0,2000})\"|'([^']{0,2000})'|([^\s>]{1,2000}))", re.I)
+_HTML_TAG = re.compile(r"<[^>]{0,1000}>")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+-]*")
 
 
@@ -100,6 +103,43 @@ class Markdown:
     def find_lines(self, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
         """Prose lines (outside code blocks and comments) that match `pattern`."""
         return [(number, text) for number, text in self.prose if pattern.search(text)]
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in _HTML_ATTRIBUTE.finditer(tag):
+        found.setdefault(match.group(1).lower(), match.group(2) or match.group(3) or match.group(4) or "")
+    return found
+
+
+def _links(text: str, number: int) -> list[Link]:
+    """Markdown links and images, HTML ``<a href>`` and ``<img src>``, and bare URLs in one line."""
+    links: list[Link] = []
+    if "](" in text:
+        for match in _LINK.finditer(text):
+            links.append(Link(number, match.group(2), match.group(3), match.group(1) == "!"))
+        text = _LINK.sub(" ", text)
+    if "<" in text:
+        for match in _HTML_ANCHOR.finditer(text):
+            href = _attributes(match.group(1)).get("href")
+            inner = match.group(2)
+            label = " ".join(
+                [
+                    _HTML_TAG.sub(" ", inner),
+                    *(_attributes(m.group(1)).get("alt", "") for m in _HTML_IMG.finditer(inner)),
+                ]
+            )
+            if href:
+                links.append(Link(number, " ".join(label.split()), href, False))
+        for match in _HTML_IMG.finditer(text):
+            attributes = _attributes(match.group(1))
+            if attributes.get("src"):
+                links.append(Link(number, attributes.get("alt", ""), attributes["src"], True))
+        text = _HTML_TAG.sub(" ", text)
+    if "http" in text:
+        for match in _BARE_URL.finditer(text):
+            links.append(Link(number, "", match.group(0).rstrip(".,;"), False))
+    return links
 
 
 def _split_row(line: str) -> list[tuple[str, int]]:
@@ -190,21 +230,17 @@ def parse_markdown(path: str, text: str) -> Markdown:
             index += 2
             while index < len(lines) and "|" in lines[index] and lines[index].strip():
                 row_line = index + 1
-                rows.append(
-                    tuple(Cell(t, row_line, c) for t, c in _split_row(lines[index][:_MAX_LINE]))
-                )
+                rows.append(tuple(Cell(t, row_line, c) for t, c in _split_row(lines[index][:_MAX_LINE])))
                 index += 1
             table = Table(number, header, tuple(rows))
             doc.tables.append(table)
             attach("table", table)
+            for cell in (cell for row in ((Cell(t, number, c) for t, c in _split_row(visible)), *rows) for cell in row):
+                for link in _links(cell.text, cell.line):  # links inside table cells count too
+                    doc.links.append(link)
+                    attach("link", link)
             continue
-        for match in _LINK.finditer(visible) if "](" in visible else ():
-            link = Link(number, match.group(2), match.group(3), match.group(1) == "!")
-            doc.links.append(link)
-            attach("link", link)
-        bare = _LINK.sub(" ", visible) if "](" in visible else visible
-        for match in _BARE_URL.finditer(bare) if "http" in visible else ():
-            link = Link(number, "", match.group(0).rstrip(".,;"), False)
+        for link in _links(visible, number):
             doc.links.append(link)
             attach("link", link)
         if visible.strip():
