@@ -2,6 +2,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from scaffold.check.model import Status
 from scaffold.check.runner import CheckRun
 from tests.check.conftest import finding, score_tree, write_tree
@@ -199,3 +201,28 @@ def test_assertions_on_constants_are_not_assertions(repo: Repo) -> None:
     en1 = finding(run, "EN1")
     assert en1.status is Status.FAIL, en1.verdict.detail
     assert "0 with a real assertion" in en1.verdict.detail
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {
+            "backend/pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "^0.115"\nhttpx = "^0.27"\n',
+            "backend/poetry.lock": "# lock\n",
+        },
+        {"services/api/requirements.txt": "fastapi==0.115.0\nhttpx==0.27.0\n"},
+        {"src/backend/requirements.txt": "fastapi==0.115.0\nhttpx==0.27.0\n"},
+        {"Pipfile": '[packages]\nfastapi = "*"\nhttpx = "*"\n\n[dev-packages]\npytest = "*"\n', "Pipfile.lock": "{}\n"},
+        {"requirements.txt": "fastapi==0.115.0\r\nhttpx==0.27.0\r\n".encode("utf-16")},  # PowerShell pip freeze
+    ],
+    ids=["nested-poetry-and-lock", "services-requirements", "src-backend-requirements", "pipfile", "utf16-freeze"],
+)
+def test_en4_finds_manifests_where_projects_keep_them(repo: Repo, files: dict[str, str | bytes]) -> None:
+    code = {"backend/app/main.py": "import fastapi\nimport httpx\n"}
+    en4 = finding(repo({**files, **code}), "EN4")
+    assert en4.status is Status.PASS, en4.verdict.detail
+
+
+def test_en4_does_not_read_manifests_of_sample_code(repo: Repo) -> None:
+    run = repo({"examples/demo/requirements.txt": "fastapi==0.115.0\n", "app.py": "import fastapi\n"})
+    assert finding(run, "EN4").status is Status.FAIL

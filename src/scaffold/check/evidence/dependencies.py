@@ -102,47 +102,85 @@ def _from_list(deps: Dependencies, entries: Any, pyproject: PyProject, runtime: 
                 deps.declared.append(dep)
 
 
+# Manifests of the project's own services are found below the root (``backend/``, ``services/api/``,
+# ``src/backend/``) to this depth; folders that hold other people's or sample code are not read.
+MAX_MANIFEST_DEPTH = 3
+_NOT_THE_PROJECT = frozenset({"tests", "test", "fixtures", "examples", "example", "samples", "vendor", "third_party"})
+
+
+def _is_project_manifest(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) - 1 <= MAX_MANIFEST_DEPTH and not any(part.lower() in _NOT_THE_PROJECT for part in parts[:-1])
+
+
+def _from_pyproject(deps: Dependencies, pyproject: PyProject) -> None:
+    project = pyproject.table("project") or {}
+    _from_list(deps, project.get("dependencies"), pyproject, True)
+    optional = project.get("optional-dependencies")
+    if isinstance(optional, dict):
+        for entries in optional.values():
+            _from_list(deps, entries, pyproject, False)
+    groups = pyproject.data.get("dependency-groups")
+    if isinstance(groups, dict):
+        for entries in groups.values():
+            _from_list(deps, entries, pyproject, False)
+    poetry = pyproject.table("tool", "poetry") or {}
+    tables = [(poetry.get("dependencies"), True), (poetry.get("dev-dependencies"), False)]
+    poetry_groups = poetry.get("group")
+    if isinstance(poetry_groups, dict):
+        tables += [(group.get("dependencies"), False) for group in poetry_groups.values() if isinstance(group, dict)]
+    for table, runtime in tables:
+        _from_table(deps, table, pyproject, runtime)
+
+
+def _from_table(deps: Dependencies, table: Any, manifest: PyProject, runtime: bool) -> None:
+    """``name = "spec"`` / ``name = {version = …}`` tables (Poetry, Pipfile)."""
+    if not isinstance(table, dict):
+        return
+    for name, spec in table.items():
+        if normalise(name) == "python":
+            continue
+        version = spec if isinstance(spec, str) else str(spec.get("version", "")) if isinstance(spec, dict) else ""
+        version = "" if version == "*" else version
+        pinned_spec = version if not version.startswith("^") else f"<{version}"
+        deps.declared.append(
+            Dependency(normalise(name), pinned_spec, Location(manifest.path, manifest.line_of(name)), runtime)
+        )
+
+
+def _toml(files: FileIndex, path: str) -> PyProject | None:
+    text = files.read_text(path)
+    if text is None:
+        return None
+    try:
+        return PyProject(path, tomllib.loads(text), text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+        files.skip("malformed TOML", f"{path} ({exc})")
+        return None
+
+
 def collect_dependencies(files: FileIndex, pyproject: PyProject | None) -> Dependencies:
+    """Dependencies declared by the root ``pyproject.toml`` and by the project's own manifests
+    below it (``pyproject.toml``, ``requirements*.txt``/``.in``, ``Pipfile``) to a bounded depth."""
     deps = Dependencies()
     if pyproject is not None:
-        project = pyproject.table("project") or {}
-        _from_list(deps, project.get("dependencies"), pyproject, True)
-        optional = project.get("optional-dependencies")
-        if isinstance(optional, dict):
-            for entries in optional.values():
-                _from_list(deps, entries, pyproject, False)
-        groups = pyproject.data.get("dependency-groups")
-        if isinstance(groups, dict):
-            for entries in groups.values():
-                _from_list(deps, entries, pyproject, False)
-        poetry = pyproject.table("tool", "poetry") or {}
-        for key, runtime in (("dependencies", True), ("dev-dependencies", False)):
-            table = poetry.get(key)
-            if isinstance(table, dict):
-                for name, spec in table.items():
-                    if normalise(name) == "python":
-                        continue
-                    version = (
-                        spec
-                        if isinstance(spec, str)
-                        else str(spec.get("version", ""))
-                        if isinstance(spec, dict)
-                        else ""
-                    )
-                    pinned_spec = version if not version.startswith("^") else f"<{version}"
-                    deps.declared.append(
-                        Dependency(
-                            normalise(name),
-                            pinned_spec,
-                            Location(pyproject.path, pyproject.line_of(name)),
-                            runtime,
-                        )
-                    )
+        _from_pyproject(deps, pyproject)
     for indexed in files:
         name = indexed.name.lower()
-        if not (name.startswith("requirements") and name.endswith((".txt", ".in"))):
+        if not _is_project_manifest(indexed.path):
             continue
-        if indexed.path.count("/") > 1:
+        if name == "pyproject.toml" and indexed.path != "pyproject.toml":
+            nested = _toml(files, indexed.path)
+            if nested is not None:
+                _from_pyproject(deps, nested)
+            continue
+        if indexed.name == "Pipfile":
+            pipfile = _toml(files, indexed.path)
+            if pipfile is not None:
+                _from_table(deps, pipfile.data.get("packages"), pipfile, True)
+                _from_table(deps, pipfile.data.get("dev-packages"), pipfile, False)
+            continue
+        if not (name.startswith("requirements") and name.endswith((".txt", ".in"))):
             continue
         text = files.read_text(indexed.path)
         if text is None:
@@ -152,5 +190,5 @@ def collect_dependencies(files: FileIndex, pyproject: PyProject | None) -> Depen
             dep = _parse_requirement(line, Location(indexed.path, number), runtime)
             if dep:
                 deps.declared.append(dep)
-    deps.lock_files = [f.path for f in files.named(*LOCK_FILES) if "/" not in f.path]
+    deps.lock_files = [f.path for f in files.named(*LOCK_FILES) if _is_project_manifest(f.path)]
     return deps

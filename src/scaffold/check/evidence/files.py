@@ -13,6 +13,7 @@ from scaffold.check.evidence.git_index import tracked_paths
 from scaffold.check.evidence.ignore import parse_gitignore
 
 DEFAULT_SIZE_LIMIT = 1024 * 1024
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 DEFAULT_FILE_LIMIT = 200_000
 _TEXT_CACHE_BUDGET = 32 * 1024 * 1024
 
@@ -222,7 +223,7 @@ class FileIndex:
         if data is None:
             self.skip("unreadable", path)
             return None
-        if b"\x00" in data[:8192]:
+        if b"\x00" in data[:8192] and not data.startswith(_UTF16_BOMS):
             self.skip("binary", path)
             return None
         return data
@@ -236,6 +237,8 @@ class FileIndex:
         if data is None:
             return None
         try:
+            if data.startswith(_UTF16_BOMS):  # e.g. `pip freeze > requirements.txt` in Windows PowerShell
+                return data.decode("utf-16")
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
             self.skip("not UTF-8", path)
