@@ -226,3 +226,14 @@ def test_en4_finds_manifests_where_projects_keep_them(repo: Repo, files: dict[st
 def test_en4_does_not_read_manifests_of_sample_code(repo: Repo) -> None:
     run = repo({"examples/demo/requirements.txt": "fastapi==0.115.0\n", "app.py": "import fastapi\n"})
     assert finding(run, "EN4").status is Status.FAIL
+
+
+def test_en4_accepts_back_ends_an_orchestration_library_loads(repo: Repo) -> None:
+    run = repo(
+        {
+            "requirements.txt": "langchain-community==0.3.1\nfaiss-cpu==1.8.0\nopenai==1.51.0\ntiktoken==0.8.0\n",
+            "app/rag.py": "from langchain_community.vectorstores import FAISS\n",
+        }
+    )
+    en4 = finding(run, "EN4")
+    assert en4.status is Status.PASS, en4.verdict.detail

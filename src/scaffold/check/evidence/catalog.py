@@ -92,4 +92,31 @@ COMPANIONS: dict[str, frozenset[str]] = {
     "opentelemetry-api": frozenset({"opentelemetry-sdk"}),
     "llama-index": frozenset({"llama-index-core"}),
     "vllm": frozenset({"torch", "transformers"}),
+    # Orchestration libraries load vector stores, model clients and loaders by name at run time.
+    **dict.fromkeys(
+        ("langchain", "langchain-community", "langchain-core", "llama-index", "llama-index-core", "haystack-ai"),
+        frozenset(
+            {
+                "openai",
+                "anthropic",
+                "tiktoken",
+                "faiss-cpu",
+                "faiss-gpu",
+                "chromadb",
+                "sentence-transformers",
+                "pypdf",
+                "pymupdf",
+                "unstructured",
+                "beautifulsoup4",
+                "lxml",
+                "rank-bm25",
+                "qdrant-client",
+                "pgvector",
+                "psycopg",
+                "psycopg2-binary",
+                "docx2txt",
+                "python-docx",
+            }
+        ),
+    ),
 }
