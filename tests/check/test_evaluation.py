@@ -132,3 +132,50 @@ def test_ev7_passes_on_an_eval_script_that_fails_under_its_baseline(repo: Repo) 
     )
     ev7 = finding(repo({"scripts/eval_gate.py": gate}), "EV7")
     assert ev7.status is Status.PASS and ev7.verdict.evidence[0].line == 5, ev7.verdict.detail
+
+
+def _run_file(chunk: int, model: str, recall: float, quality: float) -> str:
+    return json.dumps(
+        {
+            "config": {"chunk_size": chunk, "embedding_model": model, "reranker": None},
+            "retrieval": {"recall@5": recall, "mrr": recall - 0.1},
+            "quality": {"answer_correctness": quality},
+        }
+    )
+
+
+def test_same_schema_results_that_differ_by_config_are_an_ablation(repo: Repo) -> None:
+    run = repo(
+        {
+            "experiments/evaluations/run_256_bge.json": _run_file(256, "bge-small", 0.71, 0.52),
+            "experiments/evaluations/run_512_bge.json": _run_file(512, "bge-small", 0.78, 0.55),
+            "experiments/evaluations/run_512_e5.json": _run_file(512, "e5-base", 0.81, 0.58),
+        }
+    )
+    ev5 = finding(run, "EV5")
+    assert ev5.status is Status.PASS, ev5.verdict.detail
+    assert "experiments/evaluations/" in ev5.verdict.detail
+
+
+def test_repeated_runs_of_one_configuration_are_not_an_ablation(repo: Repo) -> None:
+    run = repo(
+        {
+            "experiments/evaluations/a.json": _run_file(512, "bge-small", 0.78, 0.55),
+            "experiments/evaluations/b.json": _run_file(512, "bge-small", 0.79, 0.54),
+        }
+    )
+    assert finding(run, "EV5").status is Status.FAIL
+
+
+def test_runs_that_differ_only_in_time_and_commit_are_not_an_ablation(repo: Repo) -> None:
+    def run_file(time: str, commit: str, mrr: float) -> str:
+        run = {"utc_time": time, "git_commit": commit, "config": {"top_k": 5}}
+        return json.dumps({"run": run, "metrics": {"mrr": mrr, "hit@5": mrr + 0.1}})
+
+    run = repo(
+        {
+            "runs/eval_1.json": run_file("2026-01-01T00:00:00Z", "abc", 0.6),
+            "runs/eval_2.json": run_file("2026-01-02T00:00:00Z", "def", 0.61),
+        }
+    )
+    assert finding(run, "EV5").status is Status.FAIL

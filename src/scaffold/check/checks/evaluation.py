@@ -191,6 +191,12 @@ class EV5(EvaluationCheck):
                 "ablation" in name or "compar" in name or found.has_key(re.compile(r"baseline|ablation|variants?"))
             ) and len(found.numbers) >= 2:
                 return passed(f"{found.path} compares a baseline with changes", Location(found.path))
+        for sweep in results.sweeps():
+            folder = sweep[0].path.rsplit("/", 1)[0]
+            return passed(
+                f"{len(sweep)} results files in {folder}/ with the same metrics and different configurations",
+                Location(sweep[0].path),
+            )
         if readme is not None:
             for table in readme.tables:
                 labels = [row[0].text for row in table.rows if row]

@@ -11,7 +11,13 @@ from typing import Any
 
 from scaffold.check.evidence.files import FileIndex, IndexedFile
 
-_RESULTS_DIRECTORIES = frozenset({"results", "reports", "metrics", "outputs", "runs"})
+_RESULTS_DIRECTORIES = frozenset(
+    {"results", "reports", "metrics", "outputs", "runs", "experiments", "evaluations", "scores", "benchmarks"}
+)
+# What says how a run was configured (what an ablation varies): a container of settings, or a
+# setting's own name.
+_CONFIG_CONTAINER = re.compile(r"^(config|configuration|params|parameters|settings|hyperparameters|args)$", re.I)
+_CONFIG_LEAF = re.compile(r"model|chunk|strategy|mode|variant|rerank|embed|top_?k|retriever|index", re.I)
 _RESULTS_NAME = re.compile(r"(result|metric|bench|eval|ablation|score|report)", re.I)
 _NOT_RESULTS = frozenset({"package.json", "package-lock.json", "tsconfig.json", "composer.json"})
 
@@ -50,6 +56,52 @@ class ResultsData:
 
     def all_numbers(self) -> list[tuple[str, NumberAt]]:
         return [(f.path, number) for f in self.files for number in f.numbers]
+
+    def sweeps(self) -> list[list[ResultsFile]]:
+        """Groups of results files in one folder with the same metrics (schema) whose
+        configurations differ: one run per variant, which together are an ablation."""
+        groups: dict[tuple[str, frozenset[str]], list[ResultsFile]] = {}
+        for found in self.files:
+            schema = _schema(found)
+            if len(schema) >= 2:
+                groups.setdefault((found.path.rsplit("/", 1)[0] if "/" in found.path else "", schema), []).append(found)
+        return [
+            members
+            for members in groups.values()
+            if len(members) >= 2 and len({_configuration(member.data) for member in members}) >= 2
+        ]
+
+
+_INDEX = re.compile(r"\.\d+(?=\.|$)")
+
+
+def _schema(found: ResultsFile) -> frozenset[str]:
+    """The metric keys of a file (list positions folded), configuration keys left out."""
+    return frozenset(
+        _INDEX.sub(".#", number.key_path)
+        for number in found.numbers
+        if not number.key_path.endswith("(key)")
+        and not any(_CONFIG_CONTAINER.match(part) for part in number.key_path.split("."))
+        and not _CONFIG_LEAF.search(number.key_path.rsplit(".", 1)[-1])
+    )
+
+
+def _configuration(data: Any, depth: int = 0, under_config: bool = False) -> str:
+    """A stable text of the values a run was configured with (keys that look like configuration)."""
+    if depth > 8:
+        return ""
+    if isinstance(data, dict):
+        parts = []
+        for key in sorted(data, key=str):
+            inside = under_config or bool(_CONFIG_CONTAINER.match(str(key)) or _CONFIG_LEAF.search(str(key)))
+            text = _configuration(data[key], depth + 1, inside)
+            if text:
+                parts.append(f"{key}={text}")
+        return "{" + ",".join(parts) + "}" if parts else ""
+    if isinstance(data, list):
+        inner = [_configuration(item, depth + 1, under_config) for item in data[:50]]
+        return "[" + ",".join(inner) + "]" if any(inner) else ""
+    return json.dumps(data, default=str)[:200] if under_config else ""
 
 
 def _flatten(node: Any, prefix: str, out: ResultsFile, depth: int = 0) -> None:
