@@ -2,6 +2,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from scaffold.check.model import Status
 from scaffold.check.runner import CheckRun
 from tests.check.conftest import finding, score_tree
@@ -179,3 +181,44 @@ def test_runs_that_differ_only_in_time_and_commit_are_not_an_ablation(repo: Repo
         }
     )
     assert finding(run, "EV5").status is Status.FAIL
+
+
+def _bench(completed: int, failed: int, p50: float, provider: str = "vllm") -> str:
+    run = {
+        "utc_time": "2026-01-01T00:00:00Z",
+        "git_commit": "abc",
+        "hardware": {"gpu": "L4"},
+        "config": {"provider": provider, "model": "m"},
+    }
+    points = [
+        {"level": level, "completed": completed, "failed": failed, "ttft_ms": {"p50": p50, "p95": p50}}
+        for level in (1, 4)
+    ]
+    return json.dumps({"run": run, "metrics": {"points": points}})
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (_bench(0, 16, 0.0), "nothing completed: 32 failed"),
+        (_bench(16, 0, 0.0), "every latency is 0"),
+        (_bench(16, 0, 120.0, provider="FakeLLM (offline stub)"), "fake provider"),
+        (
+            json.dumps({"metrics": {"clean": {"success_rate": 0.0}, "faults": {"success_rate": 0.0}}}),
+            "success rate is 0",
+        ),
+    ],
+    ids=["all-failed", "zero-latencies", "fake-provider", "zero-success"],
+)
+def test_results_of_runs_where_nothing_worked_are_not_evidence(repo: Repo, content: str, reason: str) -> None:
+    run = repo({"results/bench.json": content})
+    for check_id in ("EV4", "PF2"):
+        found = finding(run, check_id)
+        if check_id == "PF2" and found.status is Status.NOT_APPLICABLE:
+            continue
+        assert found.status is Status.FAIL, (check_id, found.verdict.detail)
+    assert reason in finding(run, "EV4").verdict.detail
+
+
+def test_a_working_run_stays_evidence(repo: Repo) -> None:
+    assert finding(repo({"results/bench.json": _bench(16, 0, 120.0)}), "EV4").status is Status.PASS

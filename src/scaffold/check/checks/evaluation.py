@@ -153,7 +153,7 @@ class EV4(EvaluationCheck):
     def check(self, results: ResultsData) -> Verdict:
         """No results file, or results without the metadata needed to reproduce them."""
         if not results.files:
-            return failed("no results data committed (results/*.json)")
+            return failed("no results data committed (results/*.json)" + results.void_note())
         best: tuple[int, str, list[str]] | None = None
         for found in results.files:
             if not found.numbers:
@@ -208,7 +208,7 @@ class EV5(EvaluationCheck):
                         "the README compares against a baseline, but the comparison is not committed as data",
                         Location(readme.path, table.line),
                     )
-        return failed("no baseline-vs-change comparison (ablation) found")
+        return failed("no baseline-vs-change comparison (ablation) found" + results.void_note())
 
 
 class EV6(EvaluationCheck):

@@ -39,7 +39,9 @@ class PF1(PerformanceCheck):
     """A latency / throughput benchmark script or target exists"""
 
     id = "PF1"
-    fix = "Add `make bench`: a script that sends N requests at a few concurrency levels and records latency percentiles."
+    fix = (
+        "Add `make bench`: a script that sends N requests at a few concurrency levels and records latency percentiles."
+    )
 
     def check(self, tasks: Tasks, python: PythonSources, files: FileIndex) -> Verdict:
         """There is no way to measure latency or throughput."""
@@ -47,9 +49,7 @@ class PF1(PerformanceCheck):
         if task is not None and (task.commands or task.prerequisites):
             return passed(f"task '{task.name}'", task.location)
         for module in python.code:
-            if (
-                _BENCH_FILE.search(module.path) or "benchmarks/" in module.path
-            ) and module.line_count >= 15:
+            if (_BENCH_FILE.search(module.path) or "benchmarks/" in module.path) and module.line_count >= 15:
                 return passed(f"benchmark script {module.path}", Location(module.path, 1))
         scripts = [f for f in files if _BENCH_FILE.search(f.path) and f.suffix == ".js"]
         if scripts:
@@ -71,17 +71,14 @@ class PF2(PerformanceCheck):
             percentile = found.has_key(_PERCENTILE)
             hardware = found.has_key(_HARDWARE_KEY)
             if percentile and hardware:
-                return passed(
-                    f"{found.path} has '{percentile}' and '{hardware}'", Location(found.path)
-                )
+                return passed(f"{found.path} has '{percentile}' and '{hardware}'", Location(found.path))
             if percentile:
                 partial = f"{found.path} has percentiles but no hardware record"
         if readme is not None:
             tables = [
                 t
                 for t in readme.tables
-                if any(_PERCENTILE.search(h) for h in t.header)
-                and any(parse_shown_number(c.text) for c in t.cells())
+                if any(_PERCENTILE.search(h) for h in t.header) and any(parse_shown_number(c.text) for c in t.cells())
             ]
             hardware_lines = readme.find_lines(_HARDWARE_TEXT)
             if tables and hardware_lines:
@@ -89,7 +86,7 @@ class PF2(PerformanceCheck):
                     "percentiles and hardware appear only in the README; commit them as data",
                     Location(readme.path, tables[0].line),
                 )
-        return failed(partial or "no committed benchmark results with p50/p95/p99")
+        return failed((partial or "no committed benchmark results with p50/p95/p99") + results.void_note())
 
 
 class PF3(PerformanceCheck):

@@ -53,6 +53,15 @@ class ResultsFile:
 @dataclass
 class ResultsData:
     files: list[ResultsFile]
+    void: list[tuple[str, str]] = field(default_factory=list)
+    """Results files that are not evidence, each with the reason: a run where nothing succeeded,
+    every latency is zero, or the run declares a fake or mock provider."""
+
+    def void_note(self) -> str:
+        """``; not evidence: FILE (reason), …`` for a failure message, or ``""``."""
+        if not self.void:
+            return ""
+        return "; not evidence: " + ", ".join(f"{path} ({reason})" for path, reason in self.void[:3])
 
     def all_numbers(self) -> list[tuple[str, NumberAt]]:
         return [(f.path, number) for f in self.files for number in f.numbers]
@@ -164,12 +173,54 @@ def parse_results_file(path: str, text: str) -> ResultsFile | None:
     return parsed
 
 
+# `fake`, `Mock`, `FakeLLM`, `dummy-model`, `stub` (not `mockup`, `stubborn`)
+_FAKE = re.compile(r"(?i:\b(fake|mock|dummy|stub))(?![a-z])")
+_PROVIDER_KEYS = ("provider", "llm", "model", "backend", "answerer", "client", "engine", "generator", "llm_provider")
+_COMPLETED = frozenset({"completed", "successful", "succeeded", "success_count", "successes", "ok"})
+_FAILED = frozenset({"failed", "errors", "error_count", "failures", "failed_requests"})
+_SUCCESS_RATE = frozenset({"success_rate", "task_success", "task_success_rate", "pass_rate", "accuracy"})
+_LATENCY_VALUE = re.compile(r"^(p50|p90|p95|p99|mean|median)$")
+_LATENCY_PATH = re.compile(r"latency|ttft|e2el|_ms(\.|$)", re.I)
+
+
+def void_reason(parsed: ResultsFile) -> str | None:
+    """Why a results file is not evidence of a working system, or None when it may be."""
+    for key in _PROVIDER_KEYS:
+        for value in parsed.keys.get(key, []):
+            if isinstance(value, str) and _FAKE.search(value):
+                return f"the run declares a {_FAKE.search(value).group(1).lower()} provider ({key}: {value[:40]})"  # type: ignore[union-attr]
+    by_name: dict[str, list[float]] = {}
+    latencies: list[float] = []
+    for number in parsed.numbers:
+        if number.key_path.endswith("(key)"):
+            continue
+        name = number.key_path.rsplit(".", 1)[-1].lower()
+        by_name.setdefault(name, []).append(number.value)
+        if _LATENCY_VALUE.match(name) and _LATENCY_PATH.search(number.key_path):
+            latencies.append(number.value)
+    completed = [v for name in _COMPLETED for v in by_name.get(name, [])]
+    failed = [v for name in _FAILED for v in by_name.get(name, [])]
+    if completed and not any(completed) and any(failed):
+        return f"nothing completed: {int(sum(failed))} failed"
+    rates = [v for name in _SUCCESS_RATE for v in by_name.get(name, [])]
+    if rates and not any(rates):
+        return "nothing succeeded: every success rate is 0"
+    if len(latencies) >= 2 and not any(latencies):
+        return "every latency is 0"
+    return None
+
+
 def collect_results(files: FileIndex) -> ResultsData:
     found: list[ResultsFile] = []
+    void: list[tuple[str, str]] = []
     for indexed, text in files.texts(f for f in files if _is_results_file(f)):
         parsed = parse_results_file(indexed.path, text)
         if parsed is None:
             files.skip("malformed JSON/CSV", indexed.path)
             continue
+        reason = void_reason(parsed)
+        if reason is not None:
+            void.append((parsed.path, reason))
+            continue
         found.append(parsed)
-    return ResultsData(sorted(found, key=lambda f: f.path))
+    return ResultsData(sorted(found, key=lambda f: f.path), sorted(void))
