@@ -170,3 +170,35 @@ def test_serving_sweep_and_engine_config(repo: Repo) -> None:
 def test_pr4_sees_html_links_and_links_in_table_cells(repo: Repo, readme: str, files: dict[str, bytes]) -> None:
     pr4 = finding(repo({"README.md": readme, **files}), "PR4")
     assert pr4.status is Status.PASS, pr4.verdict.detail
+
+
+def test_rag3_is_not_fooled_by_an_enum_value_in_a_migration(repo: Repo) -> None:
+    files = {
+        "app/retrieve.py": "import pgvector\nfrom sentence_transformers import SentenceTransformer\n\ndef search(q):\n    return q\n",
+        "app/migrations/0003_modes.py": (
+            "import enum\n\nclass Mode(enum.Enum):\n    VECTOR = 'VECTOR'\n    RERANKING = 'RERANKING'\n"
+            "\nop = {'name': 'RERANKING'}\n"
+        ),
+        "app/models.py": "class SearchMode:\n    HYBRID = 'hybrid'\n    RERANK = 'rerank'\n",
+    }
+    rag3 = finding(repo(files), "RAG3")
+    assert rag3.status is Status.FAIL, rag3.verdict.detail
+
+
+def test_rag3_passes_on_full_text_sql_and_a_reranking_function(repo: Repo) -> None:
+    sql = "SELECT id FROM chunks WHERE tsv @@ websearch_to_tsquery('english', %s) ORDER BY ts_rank(tsv, q) DESC"
+    base = {"app/retrieve.py": "import pgvector\nfrom sentence_transformers import SentenceTransformer\n"}
+    assert finding(repo({**base, "app/lexical.py": f"QUERY = {sql!r}\n"}), "RAG3").status is Status.PASS
+    rerank = "def rerank(query, hits):\n    return sorted(hits)\n"
+    assert finding(repo({**base, "app/rerank.py": rerank}), "RAG3").status is Status.PASS
+
+
+def test_pf2_cites_the_benchmark_results_not_an_ablation_that_times_itself(repo: Repo) -> None:
+    run = {"hardware": {"cpu": "x"}, "utc_time": "2026-01-01T00:00:00Z"}
+    files = {
+        "Makefile": "bench:\n\tpython bench.py\n",
+        "results/ablation.json": json.dumps({"run": run, "runs": [{"mode": "a", "p50_ms": 3.0}]}),
+        "results/bench.json": json.dumps({"run": run, "latency_ms": {"p50": 10.0, "p95": 20.0}}),
+    }
+    pf2 = finding(repo(files), "PF2")
+    assert pf2.status is Status.PASS and pf2.verdict.evidence[0].path == "results/bench.json", pf2.verdict

@@ -25,7 +25,10 @@ _HYBRID_NAME = re.compile(
     r"bm25|rrf|reciprocal_rank|rerank|cross_?encoder|hybrid|tsvector|ts_rank|fulltext|full_text",
     re.I,
 )
-_HYBRID_STRINGS = re.compile(r"to_tsvector|ts_rank|tsquery|bm25|rerank", re.I)
+# Strings only count as SQL that ranks by full text; a word such as "RERANKING" in a string is a label.
+_HYBRID_STRINGS = re.compile(r"to_tsvector|ts_rank|to_tsquery|plainto_tsquery|websearch_to_tsquery|@@", re.I)
+_HYBRID_SQL = re.compile(r"\b(select|where|order by)\b", re.I)
+_MIGRATION = re.compile(r"(^|/)(migrations?|alembic|versions)/", re.I)
 _NO_HYBRID_REASON = re.compile(
     r"(no|not|without|skip\w*|did ?n.t (use|add))\s[^.\n]{0,40}(hybrid|rerank\w*|bm25)[^.\n]{0,120}\bbecause\b",
     re.I,
@@ -65,18 +68,14 @@ _MALFORMED_NAMES = (
     "model_validate_json",
     "OutputParserException",
 )
-_SUCCESS_KEY = re.compile(
-    r"success|pass[_ -]?rate|solve[_ -]?rate|task[_ -]?completion|resolved|accuracy"
-)
+_SUCCESS_KEY = re.compile(r"success|pass[_ -]?rate|solve[_ -]?rate|task[_ -]?completion|resolved|accuracy")
 _TASK_FILE = re.compile(r"task|scenario|episode", re.I)
 _LOAD_KEY = re.compile(
     r"concurrency|batch[_ -]?size|max[_ -]?concurrency|num[_ -]?clients|users|qps|rps|request[_ -]?rate|parallel"
 )
 _MODEL = re.compile(r"^(model|model_id|model_name|models|served_model|llm)$")
 _QUANT = re.compile(r"quant|dtype|precision|awq|gptq|gguf|fp8|int8|int4|bits")
-_BATCH = re.compile(
-    r"max[_ -]?(num[_ -]?seqs|batch|batched|concurrency)|batch[_ -]?size|max[_ -]?model[_ -]?len"
-)
+_BATCH = re.compile(r"max[_ -]?(num[_ -]?seqs|batch|batched|concurrency)|batch[_ -]?size|max[_ -]?model[_ -]?len")
 _GPU = re.compile(r"gpu|device|hardware|accelerator|cuda")
 
 
@@ -153,8 +152,7 @@ class RAG2(TrackCheck):
             retrieval = [
                 k
                 for k in found.keys
-                if _RETRIEVAL_METRIC.search(k)
-                and any(isinstance(v, int | float) for v in found.keys[k])
+                if _RETRIEVAL_METRIC.search(k) and any(isinstance(v, int | float) for v in found.keys[k])
             ]
             if retrieval:
                 answer = [k for k in found.keys if _ANSWER_METRIC.search(k)]
@@ -181,17 +179,18 @@ class RAG3(TrackCheck):
     def check(self, python: PythonSources, readme: Markdown | None) -> Verdict:
         """Plain vector search with no comparison or reason."""
         for module in python.code:
+            if _MIGRATION.search(module.path):  # schema history, not the retrieval code
+                continue
+            # functions, classes, variables; an ALL-CAPS constant or enum member is only a label
             names = [
-                (line, name) for name, line in module.names.items() if _HYBRID_NAME.search(name)
+                (line, name) for name, line in module.names.items() if _HYBRID_NAME.search(name) and not name.isupper()
             ]
             if names:
                 line, name = min(names)
                 return passed(f"{name} in {module.path}", Location(module.path, line))
             for line, text in module.string_constants:
-                if _HYBRID_STRINGS.search(text):
-                    return passed(
-                        f"full-text/rerank query in {module.path}", Location(module.path, line)
-                    )
+                if _HYBRID_STRINGS.search(text) and _HYBRID_SQL.search(text):
+                    return passed(f"full-text/rerank query in {module.path}", Location(module.path, line))
         for module in python.code:
             for name in module.imports:
                 if name.split(".")[0] in {"rank_bm25", "bm25s", "flashrank"}:
@@ -206,9 +205,7 @@ class RAG3(TrackCheck):
                     "README explains why retrieval is not hybrid/reranked",
                     Location(readme.path, reasons[0][0]),
                 )
-        return failed(
-            "no hybrid search or reranker in the code, and no reason given for leaving it out"
-        )
+        return failed("no hybrid search or reranker in the code, and no reason given for leaving it out")
 
 
 class AG1(TrackCheck):
@@ -236,9 +233,7 @@ class AG1(TrackCheck):
                     if line and category not in found:
                         found[category] = Location(module.path, line)
             for name in _MALFORMED_NAMES:
-                if name in module.exception_handlers or (
-                    name == "model_validate_json" and name in module.names
-                ):
+                if name in module.exception_handlers or (name == "model_validate_json" and name in module.names):
                     line = module.exception_handlers.get(name) or module.names[name]
                     found.setdefault("malformed output", Location(module.path, line))
         if len(found) >= 2:
@@ -267,11 +262,7 @@ class AG2(TrackCheck):
                 break
         if metric is None:
             return failed("no task-success metric in the results data")
-        held_out = [
-            s
-            for s in eval_sets.sets
-            if len(s.splits) >= 2 or re.search(r"test|held|holdout", s.path, re.I)
-        ]
+        held_out = [s for s in eval_sets.sets if len(s.splits) >= 2 or re.search(r"test|held|holdout", s.path, re.I)]
         if not held_out:
             return failed(
                 f"{metric[0]} reports '{metric[1]}' but no held-out task set is committed",
@@ -294,9 +285,7 @@ class SV1(TrackCheck):
     def check(self, results: ResultsData, readme: Markdown | None) -> Verdict:
         """Latency is reported at a single load level."""
         for found in results.files:
-            values = {
-                str(v) for v in found.values_for(_LOAD_KEY) if isinstance(v, int | float | str)
-            }
+            values = {str(v) for v in found.values_for(_LOAD_KEY) if isinstance(v, int | float | str)}
             if len(values) >= 2:
                 return passed(
                     f"{found.path} sweeps load ({', '.join(sorted(values)[:5])})",
@@ -304,9 +293,7 @@ class SV1(TrackCheck):
                 )
             levels = [k for k in found.keys if re.match(r"^(c|concurrency|bs|batch)[_-]?\d+$", k)]
             if len(levels) >= 2:
-                return passed(
-                    f"{found.path} sweeps load ({', '.join(levels[:5])})", Location(found.path)
-                )
+                return passed(f"{found.path} sweeps load ({', '.join(levels[:5])})", Location(found.path))
         table = _results_rows(readme, _LOAD_KEY)
         if table and table[1] >= 2 and readme is not None:
             return failed(
