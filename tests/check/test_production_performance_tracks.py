@@ -202,3 +202,18 @@ def test_pf2_cites_the_benchmark_results_not_an_ablation_that_times_itself(repo:
     }
     pf2 = finding(repo(files), "PF2")
     assert pf2.status is Status.PASS and pf2.verdict.evidence[0].path == "results/bench.json", pf2.verdict
+
+
+@pytest.mark.parametrize(
+    ("files", "status"),
+    [
+        ({"README.md": "# App\n\nThe provider is a fake LLM. Cost estimate: $0.00 per request.\n"}, Status.FAIL),
+        ({"results/eval.json": json.dumps({"cost_usd": {"total": 0.0, "per_request": 0.0}})}, Status.FAIL),
+        ({"README.md": "# App\n\nCost: $0.42 per 1k requests at gpt-4o-mini prices.\n"}, Status.PASS),
+        ({"results/eval.json": json.dumps({"cost_usd": {"total": 0.0, "per_1k_at": {"gpt-4o": 3.69}}})}, Status.PASS),
+    ],
+    ids=["readme-zero", "results-zero", "readme-amount", "results-price-list"],
+)
+def test_pf3_needs_a_cost_above_zero(repo: Repo, files: dict[str, str], status: Status) -> None:
+    pf3 = finding(repo(files), "PF3")
+    assert pf3.status is status, pf3.verdict.detail

@@ -94,6 +94,14 @@ class PF2(PerformanceCheck):
         return failed((partial or "no committed benchmark results with p50/p95/p99") + results.void_note())
 
 
+_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _nonzero_amount(text: str) -> bool:
+    """A cost sentence states an amount above zero ("$0.00" or "free" is no cost analysis)."""
+    return any(float(m.group().replace(",", "")) > 0 for m in _AMOUNT.finditer(text))
+
+
 class PF3(PerformanceCheck):
     """Cost is analysed (per request, per million tokens, or tokens saved)"""
 
@@ -102,19 +110,24 @@ class PF3(PerformanceCheck):
 
     def check(self, results: ResultsData, readme: Markdown | None) -> Verdict:
         """No cost figures."""
+        zero_only = False
         for found in results.files:
             for key, values in found.keys.items():
-                if _COST_KEY.search(key) and any(
-                    isinstance(v, int | float) and not isinstance(v, bool) for v in values
-                ):
-                    return passed(f"{found.path} records '{key}'", Location(found.path))
+                numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+                nested = [n.value for n in found.numbers if _COST_KEY.search(n.key_path.lower())]
+                if _COST_KEY.search(key) and (numbers or nested):
+                    if any(numbers) or any(nested):  # a cost of 0 everywhere is not an analysis
+                        return passed(f"{found.path} records '{key}'", Location(found.path))
+                    zero_only = True
         if readme is not None:
-            lines = readme.find_lines(_COST_TEXT)
+            lines = [(n, text) for n, text in readme.find_lines(_COST_TEXT) if _nonzero_amount(text)]
             if lines:
                 return passed("README analyses cost", Location(readme.path, lines[0][0]))
             for table in readme.tables:
                 if any(_COST_KEY.search(h.lower()) for h in table.header) and any(
-                    parse_shown_number(c.text) for c in table.cells()
+                    (parse_shown_number(c.text) or 0) > 0 for c in table.cells()
                 ):
                     return passed("README cost table", Location(readme.path, table.line))
+        if zero_only:
+            return failed("every cost figure in the results is 0 (an offline or fake provider costs nothing)")
         return failed("no cost per request / per 1M tokens in the results or README")
