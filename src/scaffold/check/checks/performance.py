@@ -125,7 +125,7 @@ class PF3(PerformanceCheck):
                 return passed("README analyses cost", Location(readme.path, lines[0][0]))
             for table in readme.tables:
                 if any(_COST_KEY.search(h.lower()) for h in table.header) and any(
-                    (parse_shown_number(c.text) or 0) > 0 for c in table.cells()
+                    (shown := parse_shown_number(c.text)) is not None and shown.value > 0 for c in table.cells()
                 ):
                     return passed("README cost table", Location(readme.path, table.line))
         if zero_only:
