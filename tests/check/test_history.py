@@ -119,3 +119,59 @@ def test_a_pack_linked_from_outside_the_tree_is_refused(tmp_path: Path) -> None:
         pack.symlink_to(outside / pack.name)
     found = read_git_history(root)
     assert found.refused and found.unavailable is not None and "objects/pack holds links" in found.unavailable
+
+
+def test_one_author_under_several_addresses_is_one_person() -> None:
+    from scaffold.check.evidence.history import Commit, merge_identities
+
+    commits = [
+        Commit("a", "1234+ada@users.noreply.github.com", 3, "Ada L"),
+        Commit("b", "ada@example.com", 2, "Ada Lovelace"),
+        Commit("c", "ada@work.example", 1, "Ada Lovelace"),
+        Commit("d", "old@laptop.local", 0, "ada-old"),
+        Commit("e", "bob@example.com", 0, "Bob"),
+    ]
+    merged = merge_identities(commits, {"old@laptop.local": "ada@example.com"})
+    authors = [c.author for c in merged]
+    assert len(set(authors[:4])) == 1, authors
+    assert authors[4] == "bob@example.com"
+    # without a noreply login to tie them, one local part on two domains is two people
+    strangers = merge_identities(
+        [Commit("g", "john@a.example", 0, "John A"), Commit("h", "john@b.example", 0, "John B")], {}
+    )
+    assert len({c.author for c in strangers}) == 2
+
+
+def test_en6_counts_a_noreply_alias_as_the_same_author(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.check.conftest import finding, score_tree
+
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
+    people = [("Ada Lovelace", "ada@example.com")] * 6 + [("Ada", "9+ada@users.noreply.github.com")] * 3
+    for day, (name, email) in enumerate(people):
+        (tmp_path / f"f{day}.txt").write_text(str(day))
+        env = {
+            "GIT_AUTHOR_DATE": f"2026-01-{day + 1:02d}T12:00:00",
+            "GIT_COMMITTER_DATE": f"2026-01-{day + 1:02d}T12:00:00",
+        }
+        subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(tmp_path),
+                "-c",
+                f"user.name={name}",
+                "-c",
+                f"user.email={email}",
+                "commit",
+                "-qm",
+                f"c{day}",
+            ],
+            check=True,
+            env={**__import__("os").environ, **env},
+        )
+    # the newest commits are by the noreply address, which on its own has 3 of 9
+    en6 = finding(score_tree(tmp_path), "EN6")
+    assert en6.status.value == "pass", en6.verdict.detail

@@ -19,10 +19,12 @@ the network is overridden on the command line or through the environment:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 GIT_TIMEOUT_S = 20
@@ -64,7 +66,9 @@ _OVERRIDES = (
 class Commit:
     sha: str
     author: str
+    """The author's email, the same for every address one person used (see `merge_identities`)."""
     timestamp: int
+    name: str = ""
 
 
 @dataclass
@@ -246,7 +250,7 @@ def read_git_history(root: Path, limit: int = 5000) -> GitHistory:
         "rev-list",
         "--missing=allow-any",  # never fetch a missing object from a promisor remote
         f"--max-count={limit}",
-        "--format=%H%x1f%ae%x1f%at",
+        "--format=%H%x1f%ae%x1f%at%x1f%an",
         "HEAD",
         "--",
     ]
@@ -276,7 +280,68 @@ def read_git_history(root: Path, limit: int = 5000) -> GitHistory:
     commits: list[Commit] = []
     for line in stdout.splitlines():
         parts = line.split("\x1f")
-        if len(parts) == 3 and parts[2].isdigit():
-            commits.append(Commit(parts[0], parts[1].lower(), int(parts[2])))
+        if len(parts) == 4 and parts[2].isdigit():
+            commits.append(Commit(parts[0], parts[1].lower(), int(parts[2]), parts[3].strip()))
     shallow = (git_dir / "shallow").is_file()
-    return GitHistory(commits=commits, shallow=shallow)
+    return GitHistory(commits=merge_identities(commits, _read_mailmap(root)), shallow=shallow)
+
+
+_MAILMAP_LIMIT = 256 * 1024
+_MAILMAP_LINE = re.compile(r"^\s*([^<#]*?)\s*(?:<([^>]*)>)?\s*(?:([^<#]*?)\s*<([^>]*)>)?\s*(?:#.*)?$")
+_NOREPLY = re.compile(r"^(?:\d+\+)?([^@]+)@users\.noreply\.github\.com$")
+
+
+def _read_mailmap(root: Path) -> dict[str, str]:
+    """The repository's ``.mailmap`` as data: each commit email (or name) to a canonical email."""
+    from scaffold.check.evidence.files import read_regular_file
+
+    data = read_regular_file(str(root / ".mailmap"), _MAILMAP_LIMIT)
+    if data is None or len(data) > _MAILMAP_LIMIT:
+        return {}
+    mapping: dict[str, str] = {}
+    for line in data.decode("utf-8", errors="replace").splitlines()[:5000]:
+        match = _MAILMAP_LINE.match(line)
+        if not match or not match.group(2):
+            continue
+        proper = match.group(2).strip().lower()
+        commit_email = (match.group(4) or "").strip().lower()
+        if commit_email:
+            mapping[commit_email] = proper
+        elif match.group(1):  # `Proper Name <proper@email>`: that name means that person
+            mapping[f"name:{match.group(1).strip().lower()}"] = proper
+    return mapping
+
+
+def merge_identities(commits: list[Commit], mailmap: dict[str, str]) -> list[Commit]:
+    """Commits with one author id per person: `.mailmap` first, then addresses that share an
+    author name or a GitHub noreply login (``123+login@users.noreply.github.com`` and
+    ``login@example.com``) are one person, named by the address used most."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    noreply_logins = {m.group(1).lower() for c in commits if (m := _NOREPLY.match(c.author))}
+    for commit in commits:
+        email = mailmap.get(commit.author, commit.author)
+        union(f"email:{commit.author}", f"email:{email}")
+        name = commit.name.strip().lower()
+        if name:
+            union(f"email:{commit.author}", f"name:{name}")
+            if f"name:{name}" in mailmap:
+                union(f"name:{name}", f"email:{mailmap[f'name:{name}']}")
+        login = _NOREPLY.match(commit.author)
+        local = (login.group(1) if login else commit.author.split("@", 1)[0]).lower()
+        if local in noreply_logins:  # only a noreply login ties two addresses by their local part
+            union(f"email:{commit.author}", f"login:{local}")
+    uses = Counter(commit.author for commit in commits)
+    canonical: dict[str, str] = {}
+    for email, _ in uses.most_common():
+        canonical.setdefault(find(f"email:{email}"), email)
+    return [replace(commit, author=canonical[find(f"email:{commit.author}")]) for commit in commits]
