@@ -217,3 +217,36 @@ def test_pf2_cites_the_benchmark_results_not_an_ablation_that_times_itself(repo:
 def test_pf3_needs_a_cost_above_zero(repo: Repo, files: dict[str, str], status: Status) -> None:
     pf3 = finding(repo(files), "PF3")
     assert pf3.status is status, pf3.verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("files", "track", "expected"),
+    [
+        ({"deploy/docker-compose.yml": "services:\n  llm:\n    image: vllm/vllm-openai:v0.6.3\n"}, "serving", True),
+        (
+            {"Dockerfile": "FROM python:3.11\n# see vllm serve docs\nCMD vllm serve Qwen/Qwen2.5-1.5B\n"},
+            "serving",
+            True,
+        ),
+        ({"Dockerfile": "FROM python:3.11\n# later: vllm serve for production\n"}, "serving", False),
+        ({"app/index.py": "from langchain.vectorstores import FAISS\n"}, "rag", True),
+        ({"app/evaluation/judge.py": "from vllm import LLM\n"}, "serving", False),
+        (
+            {"agents/planner.py": "def plan():\n    pass\n", "app/main.py": "from agents import planner\n"},
+            "agent",
+            False,
+        ),
+        ({"app/main.py": "from agents import Agent, Runner\n"}, "agent", True),
+    ],
+    ids=[
+        "compose-image",
+        "dockerfile-command",
+        "dockerfile-comment",
+        "old-langchain",
+        "vllm-in-eval",
+        "local-agents",
+        "agents-sdk",
+    ],
+)
+def test_tracks_come_from_what_the_project_runs(repo: Repo, files: dict[str, str], track: str, expected: bool) -> None:
+    assert (track in repo(files).tracks) is expected

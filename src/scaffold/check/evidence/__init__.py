@@ -118,4 +118,12 @@ class Repository:
 
     @cached_property
     def tracks(self) -> TrackDetection:
-        return detect_tracks(self.python, self.readme, self._forced_tracks)
+        from scaffold.check.evidence.vocabulary import container_evidence, vocabulary
+
+        serving = [
+            f"runs {tool.name} ({location})"
+            for tool in vocabulary()
+            if tool.category == "serving engine"
+            for location in container_evidence(tool, self)[:1]
+        ]
+        return detect_tracks(self.python, self.readme, self._forced_tracks, {"serving": serving})

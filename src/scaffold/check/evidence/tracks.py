@@ -31,6 +31,11 @@ _CODE_SIGNALS: dict[str, tuple[str, ...]] = {
         "bm25s",
         "ragas",
         "langchain_community.vectorstores",
+        "langchain.vectorstores",
+        "langchain.retrievers",
+        "langchain.text_splitter",
+        "langchain.document_loaders",
+        "langchain_community.retrievers",
         "langchain_chroma",
         "langchain_postgres",
         "langchain_text_splitters",
@@ -50,9 +55,7 @@ _CODE_SIGNALS: dict[str, tuple[str, ...]] = {
     "serving": ("vllm", "sglang", "tensorrt_llm", "text_generation", "tritonclient"),
 }
 _README_SIGNALS: dict[str, re.Pattern[str]] = {
-    "rag": re.compile(
-        r"\bRAG\b|retrieval[- ]augmented|\bvector (store|database|search)\b|\bretriev(al|er)\b"
-    ),
+    "rag": re.compile(r"\bRAG\b|retrieval[- ]augmented|\bvector (store|database|search)\b|\bretriev(al|er)\b"),
     "agent": re.compile(r"\bagent(s|ic)?\b|\btool[- ]call(s|ing)?\b|\bfunction[- ]calling\b", re.I),
     "serving": re.compile(
         r"\b(vllm|sglang|tensorrt[- ]llm|text[- ]generation[- ]inference|serving engine|inference server|tokens/s|tok/s)\b",
@@ -68,34 +71,61 @@ class TrackDetection:
     forced: bool = False
 
 
+# Where an import does not say what the project is: evaluation code may run a serving engine
+# offline to score answers, and `agents` / `swarm` are also common names of a project's own package.
+_EVAL_ONLY_TRACKS = frozenset({"serving"})
+_LOCAL_NAME_CLASH = frozenset({"agents", "swarm"})
+_PATH_TOKENS = re.compile(r"[/_.\\-]+")
+
+
+def _is_eval_module(path: str) -> bool:
+    return any(token.startswith("eval") for token in _PATH_TOKENS.split(path.lower()))
+
+
+def _local_packages(python: PythonSources) -> set[str]:
+    """Top-level names the repository's own modules provide (``agents/…``, ``src/agents/…``, ``agents.py``)."""
+    names: set[str] = set()
+    for module in python.modules:
+        parts = module.path.split("/")
+        if parts[0] == "src" and len(parts) > 1:
+            parts = parts[1:]
+        names.add(parts[0].removesuffix(".py"))
+    return names
+
+
 def detect_tracks(
     python: PythonSources,
     readme: Markdown | None,
     forced: list[str] | None = None,
+    containers: dict[str, list[str]] | None = None,
 ) -> TrackDetection:
+    """Tracks from imports in the product code, container definitions (``containers``: track to
+    evidence, e.g. a serving engine's image in a compose file) and a README that keeps to it."""
     if forced is not None:
         return TrackDetection(
             {name: ["set in [tool.scaffold.check] tracks"] for name in forced if name != GENERAL},
             True,
         )
-    imports: dict[str, tuple[str, int]] = {}
-    for code in python.code:
-        for name, line in code.imports.items():
-            imports.setdefault(name, (code.path, line))
+    local = _local_packages(python)
     detection = TrackDetection()
     for track in TRACK_NAMES:
+        imports: dict[str, tuple[str, int]] = {}
+        for code in python.code:
+            if track in _EVAL_ONLY_TRACKS and _is_eval_module(code.path):
+                continue
+            for name, line in code.imports.items():
+                imports.setdefault(name, (code.path, line))
         evidence: list[str] = []
         for module in _CODE_SIGNALS[track]:
-            if module in imports:
+            if module in imports and not (module in _LOCAL_NAME_CLASH and module in local):
                 path, line = imports[module]
                 evidence.append(f"imports {module} ({path}:{line})")
+        evidence += (containers or {}).get(track, [])
         mentions: list[int] = []
         if readme is not None:
             mentions = [number for number, _ in readme.find_lines(_README_SIGNALS[track])]
         # A code signal alone, a title about it, or a README that keeps returning to it.
-        title_mentions = bool(
-            readme and readme.sections and _README_SIGNALS[track].search(readme.sections[0].title)
-        )
+        title_mentions = bool(readme and readme.sections and _README_SIGNALS[track].search(readme.sections[0].title))
         if len(mentions) >= _README_MENTIONS or (title_mentions and len(mentions) >= 2):
             evidence.append(
                 f"README mentions it {len(mentions)} times (first {readme.path if readme else ''}:{mentions[0]})"

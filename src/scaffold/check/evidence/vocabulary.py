@@ -141,6 +141,24 @@ def _infrastructure(repository: Repository) -> _Infrastructure:
     return found
 
 
+_CONTAINER_FILE = re.compile(r"(^|/)(Dockerfile[^/]*|[^/]*\.Dockerfile|[^/]*compose[^/]*\.ya?ml)$")
+
+
+def container_evidence(tool: Tool, repository: Repository) -> list[Location]:
+    """Where a Dockerfile or compose file runs the tool: its image, or its command outside a comment."""
+    found: list[Location] = []
+    wanted = {image.lower() for image in tool.images}
+    infrastructure = _infrastructure(repository)
+    for location, image in infrastructure.images:
+        if image in wanted and _CONTAINER_FILE.search(location.path):
+            found.append(location)
+    for location, line in infrastructure.lines:
+        in_container = _CONTAINER_FILE.search(location.path) and not line.lstrip().startswith("#")
+        if in_container and any(pattern.search(line) for pattern in tool.text):
+            found.append(location)
+    return found
+
+
 def _module_evidence(tool: Tool, repository: Repository) -> Iterator[Location]:
     python = repository.python
     for module in [*python.code, *python.tests]:  # the product's own code before its tests
