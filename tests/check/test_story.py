@@ -1,5 +1,7 @@
 from collections.abc import Callable
 
+import pytest
+
 from scaffold.check.model import Status
 from scaffold.check.runner import CheckRun
 from tests.check.conftest import finding
@@ -69,19 +71,13 @@ def test_st1_cites_the_line_with_the_dataset_size(repo: Repo) -> None:
 
 
 def test_headings_without_content_do_not_pass(repo: Repo) -> None:
-    run = repo(
-        {
-            "README.md": "# X\n\n## Architecture\n\n## Design decisions\n\n## Failure analysis\n\n## Results\n"
-        }
-    )
+    run = repo({"README.md": "# X\n\n## Architecture\n\n## Design decisions\n\n## Failure analysis\n\n## Results\n"})
     for check_id in ("ST2", "ST3", "ST4", "ST5"):
         assert finding(run, check_id).status is Status.FAIL, check_id
 
 
 def test_a_results_table_without_numbers_fails(repo: Repo) -> None:
-    run = repo(
-        {"README.md": "# X\n\n## Results\n\n| metric | value |\n|---|---|\n| accuracy | great |\n"}
-    )
+    run = repo({"README.md": "# X\n\n## Results\n\n| metric | value |\n|---|---|\n| accuracy | great |\n"})
     st4 = finding(run, "ST4")
     assert st4.status is Status.FAIL
     assert "no numbers" in st4.verdict.detail
@@ -109,8 +105,41 @@ def test_named_tools_pass_st7(repo: Repo) -> None:
 
 def test_no_readme_fails_story_with_a_reason(repo: Repo) -> None:
     run = repo({"main.py": "print('hi')\n"})
-    assert all(
-        f.verdict.detail == "no README at the repository root"
-        for f in run.findings
-        if f.family == "story"
-    )
+    assert all(f.verdict.detail == "no README at the repository root" for f in run.findings if f.family == "story")
+
+
+GAMED_SIZES = [
+    "You need 8GB+ RAM and a GPU to run the model on this data.",
+    "Each request is capped at 1K tokens from the dataset.",
+    "The provider gives 1M free tokens for the corpus.",
+    "We parse 10-Q documents from the SEC archive.",
+    "The golden set holds 150 questions written from the docs.",
+    "At $0.42 per 1,000 questions the corpus is cheap to query.",
+]
+
+
+@pytest.mark.parametrize(
+    "sentence", GAMED_SIZES, ids=["ram", "context", "free-tokens", "form-name", "eval-set", "cost"]
+)
+def test_st1_does_not_take_other_counts_for_the_dataset_size(repo: Repo, sentence: str) -> None:
+    readme = f"# Filings QA\n\n## Problem\n\nAnalysts at small funds ask detailed questions about quarterly company filings and need cited answers fast.\n\n## Dataset\n\n{sentence}\n"
+    st1 = finding(repo({"README.md": readme}), "ST1")
+    assert st1.status is Status.FAIL, st1.verdict.detail
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The corpus is 1,678 documents from the Python docs.",
+        "We collected 12k support tickets.",
+        "A 2.3GB dump of filings.",
+    ],
+)
+def test_st1_takes_real_dataset_sizes(repo: Repo, sentence: str) -> None:
+    readme = f"# Filings QA\n\n## Problem\n\nAnalysts at small funds ask detailed questions about quarterly company filings and need cited answers fast.\n\n## Dataset\n\n{sentence}\n"
+    assert finding(repo({"README.md": readme}), "ST1").status is Status.PASS
+
+
+def test_st1_does_not_read_a_troubleshooting_heading_as_the_problem(repo: Repo) -> None:
+    readme = "# tool\n\n## Troubleshooting: why is my data missing?\n\nThe corpus is 1,678 documents; rerun ingest.\n"
+    assert finding(repo({"README.md": readme}), "ST1").status is Status.FAIL

@@ -13,12 +13,57 @@ from scaffold.check.model import STORY, Check, Location, Verdict, failed, passed
 from scaffold.check.numbers import parse_shown_number
 
 _SIZE = re.compile(
-    r"\b\d[\d,.]*\s*(?:k|K|M|thousand|million)?\+?\s*(?:[\w-]+\s+){0,2}?"
+    r"(?<![\w$€£.-])\d[\d,.]*\s*(?:k|K|M|thousand|million)?\+?\s*(?:[A-Za-z][\w]*\s+){0,2}?"
     r"(documents?|docs|pages|chunks|rows|questions|queries|examples|samples|records|articles|passages|"
     r"files|tokens|images|tasks|conversations|dialogues|pairs|items|entries|papers|tickets|emails|reviews|"
     r"cases|transcripts|sections|functions|repos(?:itories)?|prompts|requests|products|users|GB|MB)\b",
     re.I,
 )
+# What makes a count something other than the dataset's size: hardware, pricing and context
+# windows, or the eval set itself.
+_NOT_DATA_UNIT = re.compile(r"^\+?\s*(RAM|VRAM|memory|disk|GPU|of (RAM|VRAM|memory))\b", re.I)
+_PRICING = re.compile(
+    r"\$|€|£|\b(cost|price|pricing|free|per|budget|limit|cap|capped|context|window|max(imum)?)\b", re.I
+)
+_EVAL_SET = re.compile(r"\b(golden|eval(uation)?s?|test set|held[- ]out|dev set|benchmark questions)\b", re.I)
+_EVAL_NOUNS = frozenset(
+    {
+        "questions",
+        "question",
+        "queries",
+        "query",
+        "cases",
+        "case",
+        "prompts",
+        "prompt",
+        "tasks",
+        "task",
+        "pairs",
+        "examples",
+    }
+)
+_NOT_PROBLEM_HEADING = re.compile(r"troubleshoot|faq|error|issue|debug|fix|install|setup|contribut|licen[cs]e", re.I)
+
+
+def dataset_sizes(text: str) -> list[re.Match[str]]:
+    """Counts in ``text`` that size a dataset: "1,678 documents", "12k support tickets", "2.3 GB of
+    filings" — not "8GB+ RAM", "$0.42 per 1,000 questions", "1M free tokens", "10-Q documents" or
+    the size of the eval set ("150 golden questions")."""
+    found = []
+    for match in _SIZE.finditer(text):
+        noun = match.group(1).lower()
+        after = text[match.end() : match.end() + 20]
+        before = text[max(0, match.start() - 12) : match.start()]
+        if noun in ("gb", "mb") and _NOT_DATA_UNIT.match(after):
+            continue
+        if (noun in ("tokens", "requests", "gb", "mb") or re.search(r"\bper\s*$", before)) and _PRICING.search(text):
+            continue
+        if noun in _EVAL_NOUNS and _EVAL_SET.search(text):
+            continue
+        found.append(match)
+    return found
+
+
 _SOURCE = re.compile(
     r"\b(dataset|corpus|data set|collection|benchmark|documentation|docs|knowledge base|from|export|dump|"
     r"scrape[d]?|crawl(ed)?|archive|labell?ed|annotated|collected|historical|logs)\b",
@@ -34,33 +79,23 @@ _PROBLEM_HEADING = re.compile(
 _ARCHITECTURE_HEADING = re.compile(
     r"architecture|how it works|system design|design overview|components|pipeline|data flow", re.I
 )
-_DECISIONS_HEADING = re.compile(
-    r"decision|trade-?offs?|design choices|choices|alternatives|why not|design notes", re.I
-)
+_DECISIONS_HEADING = re.compile(r"decision|trade-?offs?|design choices|choices|alternatives|why not|design notes", re.I)
 _COMPARISON = re.compile(
     r"\bover\b.{1,160}\bbecause\b|\bchose\b.{1,80}\bover\b|\binstead of\b|\brather than\b|"
     r"\bvs\.?\s|\bversus\b|\bcompared (to|with)\b|\btrade-?off\b|\bover [\w`*]+[^.]{0,80}\b(since|as it|so that)\b",
     re.I,
 )
-_RESULTS_HEADING = re.compile(
-    r"result|evaluation|metric|benchmark|performance|ablation|numbers|latency", re.I
-)
+_RESULTS_HEADING = re.compile(r"result|evaluation|metric|benchmark|performance|ablation|numbers|latency", re.I)
 _FAILURE_HEADING = re.compile(
     r"failure|limitation|known issue|error analysis|what (doesn.t|does not) work|caveat|where it (fails|breaks)|weakness|lessons",
     re.I,
 )
-_REPRODUCE_HEADING = re.compile(
-    r"reproduc|quick ?start|getting started|usage|how to run|run it|setup|install", re.I
-)
+_REPRODUCE_HEADING = re.compile(r"reproduc|quick ?start|getting started|usage|how to run|run it|setup|install", re.I)
 _MAKE_COMMAND = re.compile(r"(?:^|[\s;&|(])(?:make|just)\s+([^#;&|)]*)")
 _TARGET = re.compile(r"^[A-Za-z0-9_][\w.-]*$")
-_SCRIPT_COMMAND = re.compile(
-    r"\b(?:python3?|bash|sh|uv run(?: python)?)\s+(?!-)([\w./-]+\.(?:py|sh))"
-)
+_SCRIPT_COMMAND = re.compile(r"\b(?:python3?|bash|sh|uv run(?: python)?)\s+(?!-)([\w./-]+\.(?:py|sh))")
 _ARROW = re.compile(r"-->|->|→|=>|⟶")
-_DIAGRAM_LANGUAGES = frozenset(
-    {"mermaid", "plantuml", "dot", "graphviz", "d2", "ascii", "text", ""}
-)
+_DIAGRAM_LANGUAGES = frozenset({"mermaid", "plantuml", "dot", "graphviz", "d2", "ascii", "text", ""})
 
 
 class StoryCheck(Check):
@@ -122,20 +157,24 @@ class ST1(StoryCheck):
         """The README does not say which problem it solves on which dataset, or gives no size."""
         if readme is None:
             return _no_readme()
-        problems = [s for s in readme.sections_titled(_PROBLEM_HEADING) if s.has_content()]
+        problems = [
+            s
+            for s in readme.sections_titled(_PROBLEM_HEADING)
+            if s.has_content() and not _NOT_PROBLEM_HEADING.search(s.title)
+        ]
         introduction = _introduction(readme)
         if introduction is not None and not problems:
             problems = [introduction]
         sized = [
-            (number, text)
+            (number, text, sizes[0])
             for number, text, sourced in _paragraph_lines(readme)
-            if sourced and _SIZE.search(text)
+            if sourced and (sizes := dataset_sizes(text))
         ]
         sized += [
-            (cell.line, cell.text)
+            (cell.line, cell.text, sizes[0])
             for table in readme.tables
             for cell in table.cells()
-            if _SIZE.search(cell.text)
+            if (sizes := dataset_sizes(cell.text))
         ]
         if not problems and not sized:
             return failed("no problem/dataset section and no dataset size anywhere in the README")
@@ -150,7 +189,7 @@ class ST1(StoryCheck):
                 Location(readme.path, sized[0][0]),
             )
         return passed(
-            f"problem in '{problems[0].title}'; dataset size: {_SIZE.search(sized[0][1]).group(0)!s}",  # type: ignore[union-attr]
+            f"problem in '{problems[0].title}'; dataset size: {sized[0][2].group(0)}",
             _section_evidence(readme, problems[0]),
             Location(readme.path, sized[0][0]),
         )
@@ -160,7 +199,9 @@ class ST2(StoryCheck):
     """README has an architecture section with components and data flow"""
 
     id = "ST2"
-    fix = "Add an 'Architecture' section with a diagram (a mermaid block works) naming each component and the data flow."
+    fix = (
+        "Add an 'Architecture' section with a diagram (a mermaid block works) naming each component and the data flow."
+    )
 
     def check(self, readme: Markdown | None) -> Verdict:
         """The README has no architecture section, or it names no components or flow."""
@@ -171,11 +212,7 @@ class ST2(StoryCheck):
             return failed("no section headed Architecture / How it works / Components")
         for section in sections:
             location = _section_evidence(readme, section)
-            diagrams = [
-                b
-                for b in section.code_blocks
-                if b.language in _DIAGRAM_LANGUAGES and len(b.lines) >= 2
-            ]
+            diagrams = [b for b in section.code_blocks if b.language in _DIAGRAM_LANGUAGES and len(b.lines) >= 2]
             images = [link for link in section.links if link.is_image]
             arrows = [text for _, text in section.prose if _ARROW.search(text)]
             items = [text for _, text in section.prose if re.match(r"\s*([-*+]|\d+\.)\s+\w", text)]
@@ -185,9 +222,7 @@ class ST2(StoryCheck):
                     Location(readme.path, diagrams[0].line),
                 )
             if images:
-                return passed(
-                    f"'{section.title}' has a diagram image", Location(readme.path, images[0].line)
-                )
+                return passed(f"'{section.title}' has a diagram image", Location(readme.path, images[0].line))
             if arrows or (len(items) >= 3 and section.word_count() >= 30):
                 return passed(f"'{section.title}' describes components and flow", location)
         return failed(
@@ -212,9 +247,7 @@ class ST3(StoryCheck):
         for section in sections:
             for number, text in section.prose:
                 if _COMPARISON.search(text) and len(text.split()) >= 6:
-                    return passed(
-                        f"'{section.title}' compares alternatives", Location(readme.path, number)
-                    )
+                    return passed(f"'{section.title}' compares alternatives", Location(readme.path, number))
             for table in section.tables:
                 if len(table.rows) >= 1 and len(table.header) >= 2:
                     return passed(
@@ -232,9 +265,7 @@ class ST4(StoryCheck):
 
     id = "ST4"
     weight = 1.5
-    fix = (
-        "Add a 'Results' section with a metrics table generated from your committed results files."
-    )
+    fix = "Add a 'Results' section with a metrics table generated from your committed results files."
 
     def check(self, readme: Markdown | None) -> Verdict:
         """The README has no results section with measured numbers."""
@@ -254,12 +285,8 @@ class ST4(StoryCheck):
                     )
                 empty_tables += 1
         if empty_tables:
-            return failed(
-                "the results tables hold no numbers", _section_evidence(readme, sections[0])
-            )
-        return failed(
-            f"'{sections[0].title}' has no metrics table", _section_evidence(readme, sections[0])
-        )
+            return failed("the results tables hold no numbers", _section_evidence(readme, sections[0]))
+        return failed(f"'{sections[0].title}' has no metrics table", _section_evidence(readme, sections[0]))
 
 
 class ST5(StoryCheck):
@@ -291,7 +318,9 @@ class ST6(StoryCheck):
     """README gives reproduce commands, and every make target or script it names exists"""
 
     id = "ST6"
-    fix = "Add a 'Reproduce' section with the exact commands (make setup, make eval, …) and make sure each target exists."
+    fix = (
+        "Add a 'Reproduce' section with the exact commands (make setup, make eval, …) and make sure each target exists."
+    )
 
     def check(self, readme: Markdown | None, tasks: Tasks, files: FileIndex) -> Verdict:
         """The README gives no commands to reproduce the results, or names targets that do not exist."""
@@ -336,16 +365,11 @@ class ST7(StoryCheck):
         text = (
             readme.prose_text()
             + "\n"
-            + "\n".join(
-                " ".join(t.header) + " " + " ".join(c.text for c in t.cells())
-                for t in readme.tables
-            )
+            + "\n".join(" ".join(t.header) + " " + " ".join(c.text for c in t.cells()) for t in readme.tables)
         )
         named = [tool for tool in TOOLS if tool.readme.search(text)]
         categories = {tool.category for tool in named}
-        buzz = [
-            (number, m.group(0)) for number, line in readme.prose for m in BUZZWORDS.finditer(line)
-        ]
+        buzz = [(number, m.group(0)) for number, line in readme.prose for m in BUZZWORDS.finditer(line)]
         words = max(readme.word_count(), 1)
         density = 1000 * len(buzz) / words
         if buzz and (density > 4 or len(buzz) >= 5):
@@ -356,9 +380,7 @@ class ST7(StoryCheck):
             )
         if len(named) < 3 or len(categories) < 2:
             listed = ", ".join(t.name for t in named) or "none"
-            return failed(
-                f"only {len(named)} specific tools named ({listed}); name at least 3 across 2 kinds"
-            )
+            return failed(f"only {len(named)} specific tools named ({listed}); name at least 3 across 2 kinds")
         return passed(
             f"{len(named)} tools named ({', '.join(t.name for t in named[:6])}); {len(buzz)} buzzwords in {words} words",
             Location(readme.path, 1),
