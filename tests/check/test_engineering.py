@@ -237,3 +237,42 @@ def test_en4_accepts_back_ends_an_orchestration_library_loads(repo: Repo) -> Non
     )
     en4 = finding(run, "EN4")
     assert en4.status is Status.PASS, en4.verdict.detail
+
+
+WORKFLOW = "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {
+            ".github/workflows/ci.yml": WORKFLOW + "      - run: poetry run poe test\n",
+            "pyproject.toml": '[tool.poe.tasks]\ntest = "pytest -q tests"\n',
+        },
+        {
+            ".github/workflows/ci.yml": WORKFLOW + "      - run: hatch run ci\n",
+            "pyproject.toml": '[tool.hatch.envs.default.scripts]\nci = "pytest --cov"\n',
+        },
+        {
+            ".github/workflows/ci.yml": WORKFLOW + "      # pytest used to run here\n      - run: make test\n",
+            "Makefile": "test:\n\tpytest\n",
+        },
+    ],
+    ids=["poe", "hatch", "comment-first"],
+)
+def test_en2_follows_task_runners_and_cites_the_run_line(repo: Repo, files: dict[str, str]) -> None:
+    en2 = finding(repo(files), "EN2")
+    assert en2.status is Status.PASS, en2.verdict.detail
+    assert not any("used to run" in str(e) for e in en2.verdict.evidence)
+    assert "#" not in en2.verdict.detail
+
+
+def test_st6_finds_targets_in_a_service_makefile(repo: Repo) -> None:
+    readme = "# App\n\n## Reproduce\n\n```bash\ncd backend && make migrate\nmake test\n```\n"
+    files = {
+        "README.md": readme,
+        "Makefile": "test:\n\tpytest\n",
+        "backend/Makefile": "migrate:\n\talembic upgrade head\n",
+    }
+    st6 = finding(repo(files), "ST6")
+    assert st6.status is Status.PASS, st6.verdict.detail

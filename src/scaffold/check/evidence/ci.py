@@ -19,6 +19,7 @@ YAML_PARSE_LIMIT = 256 * 1024
 YAML_PARSE_BUDGET = 2 * 1024 * 1024
 # Lines of CI files and of what they call that are kept: real pipelines are far smaller.
 MAX_CI_LINES = 50_000
+_RUNNER_CALL = re.compile(r"\b(?:poe|just|hatch run|pdm run|npm run|invoke|task)\s+(?:-\S+\s+)*([A-Za-z][\w:.-]*)")
 _MAKE_CALL = re.compile(r"\b(?:make|just)\s+((?:[\w.-]+\s*)+)")
 
 
@@ -93,13 +94,16 @@ def collect_ci(files: FileIndex, tasks: Tasks) -> CiConfig:
             continue
         for number, full_line in enumerate(text.splitlines()[: MAX_CI_LINES - len(config.lines)], start=1):
             line = full_line[:_MAX_LINE]
+            if line.lstrip().startswith("#"):  # a comment runs nothing
+                continue
             config.lines.append((Location(path, number), line))
             for script in _SCRIPT_CALL.findall(line):
                 candidate = script.lstrip("./") if script.startswith("./") else script
                 if candidate in files and candidate not in followed:
                     queue.append(candidate)
-            for targets in _MAKE_CALL.findall(line):
-                for target in targets.split():
-                    if len(config.lines) < MAX_CI_LINES:
-                        config.lines.extend(tasks.expanded_commands(target)[: MAX_CI_LINES - len(config.lines)])
+            called = [target for targets in _MAKE_CALL.findall(line) for target in targets.split()]
+            called += _RUNNER_CALL.findall(line)  # poe / just / hatch run / pdm run / uv run poe TASK
+            for target in called:
+                if len(config.lines) < MAX_CI_LINES:
+                    config.lines.extend(tasks.expanded_commands(target)[: MAX_CI_LINES - len(config.lines)])
     return config

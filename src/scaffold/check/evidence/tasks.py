@@ -65,9 +65,7 @@ def _parse_makefile(path: str, text: str, tasks: Tasks) -> None:
                 if name.startswith(".") or "%" in name:
                     continue
                 task = tasks.tasks.setdefault(name, Task(name, Location(path, number)))
-                task.prerequisites.extend(
-                    p for p in match.group(2).split(";")[0].split() if "$" not in p
-                )
+                task.prerequisites.extend(p for p in match.group(2).split(";")[0].split() if "$" not in p)
                 current = task
             recipe = match.group(2).split(";", 1)
             if current is not None and len(recipe) == 2 and recipe[1].strip():
@@ -86,18 +84,26 @@ def _parse_justfile(path: str, text: str, tasks: Tasks) -> None:
             continue
         match = _JUST_RECIPE.match(line)
         if match and not line.startswith("#"):
-            current = tasks.tasks.setdefault(
-                match.group(1), Task(match.group(1), Location(path, number))
-            )
+            current = tasks.tasks.setdefault(match.group(1), Task(match.group(1), Location(path, number)))
             current.prerequisites.extend(match.group(2).split())
         else:
             current = None
 
 
+# Makefiles of the project's own services (``backend/Makefile``) are read too, after the root's,
+# so a root target of the same name wins.
+MAX_MAKEFILE_DEPTH = 2
+_NOT_THE_PROJECT = frozenset({"tests", "test", "fixtures", "examples", "vendor", "third_party", "node_modules"})
+
+
 def collect_tasks(files: FileIndex, pyproject: PyProject | None) -> Tasks:
     tasks = Tasks()
-    makefile = files.at_root("Makefile", "GNUmakefile", "makefile")
-    if makefile is not None:
+    makefiles = [
+        f
+        for f in files.named("Makefile", "GNUmakefile", "makefile")
+        if f.path.count("/") <= MAX_MAKEFILE_DEPTH and not {p.lower() for p in f.parts[:-1]} & _NOT_THE_PROJECT
+    ]
+    for makefile in makefiles:  # shallowest first
         text = files.read_text(makefile.path)
         if text is not None:
             _parse_makefile(makefile.path, text, tasks)
@@ -107,8 +113,15 @@ def collect_tasks(files: FileIndex, pyproject: PyProject | None) -> Tasks:
         if text is not None:
             _parse_justfile(justfile.path, text, tasks)
     if pyproject is not None:
-        for keys in (("project", "scripts"), ("tool", "poe", "tasks"), ("tool", "pdm", "scripts")):
-            table = pyproject.table(*keys) or {}
+        hatch_envs = pyproject.table("tool", "hatch", "envs") or {}
+        tables = [
+            pyproject.table(*keys) or {}
+            for keys in (("project", "scripts"), ("tool", "poe", "tasks"), ("tool", "pdm", "scripts"))
+        ]
+        tables += [env.get("scripts") or {} for env in hatch_envs.values() if isinstance(env, dict)]
+        for table in tables:
+            if not isinstance(table, dict):
+                continue
             for name, value in table.items():
                 location = Location(pyproject.path, pyproject.line_of(f"{name}"))
                 command = value if isinstance(value, str) else str(value)
