@@ -222,3 +222,13 @@ def test_results_of_runs_where_nothing_worked_are_not_evidence(repo: Repo, conte
 
 def test_a_working_run_stays_evidence(repo: Repo) -> None:
     assert finding(repo({"results/bench.json": _bench(16, 0, 120.0)}), "EV4").status is Status.PASS
+
+
+def test_ev1_finds_a_runnable_script_in_an_eval_folder(repo: Repo) -> None:
+    script = (
+        "import json\n\n\ndef main():\n"
+        + "    total = 0\n" * 8
+        + "    print(json.dumps(total))\n\n\nif __name__ == '__main__':\n    main()\n"
+    )
+    ev1 = finding(repo({"app/eval/run_route1.py": script}), "EV1")
+    assert ev1.status is Status.PASS and ev1.verdict.evidence[0].path == "app/eval/run_route1.py", ev1.verdict.detail

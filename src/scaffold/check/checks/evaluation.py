@@ -82,7 +82,9 @@ class EV1(EvaluationCheck):
                 return passed(f"task '{task.name}' runs {len(task.commands)} command(s)", task.location)
             return failed(f"task '{task.name}' exists but runs nothing", task.location)
         for module in python.code:
-            if _EVAL_SCRIPT.search(module.path) and module.line_count >= 10 and module.has_main_guard:
+            # a runnable script named for evaluation, or one that lives in an eval folder (app/eval/run_route1.py)
+            named = _EVAL_SCRIPT.search(module.path) or _is_eval_path(module.path)
+            if named and module.line_count >= 10 and module.has_main_guard:
                 return passed(f"eval script {module.path}", Location(module.path, 1))
         configs = [f for f in files if _EVAL_CONFIG.search(f.path)]
         if configs:
