@@ -250,3 +250,13 @@ def test_pf3_needs_a_cost_above_zero(repo: Repo, files: dict[str, str], status: 
 )
 def test_tracks_come_from_what_the_project_runs(repo: Repo, files: dict[str, str], track: str, expected: bool) -> None:
     assert (track in repo(files).tracks) is expected
+
+
+def test_pr2_is_not_a_dev_container(repo: Repo) -> None:
+    dockerfile = "FROM mcr.microsoft.com/devcontainers/python:3.11\nRUN pip install -e .\nUSER vscode\n"
+    assert finding(repo({".devcontainer/Dockerfile": dockerfile}), "PR2").status is Status.FAIL
+    both = repo(
+        {".devcontainer/Dockerfile": dockerfile, "Dockerfile": "FROM python:3.11\nCOPY . .\nCMD uvicorn app:app\n"}
+    )
+    pr2 = finding(both, "PR2")
+    assert pr2.status is Status.PASS and pr2.verdict.evidence[0].path == "Dockerfile", pr2.verdict

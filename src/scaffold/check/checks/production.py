@@ -47,9 +47,7 @@ _DEPLOY_FILES = (
     "kustomization.yaml",
     "cloudbuild.yaml",
 )
-_K8S = re.compile(
-    r"^kind:\s*(Deployment|StatefulSet|Service|Job|InferenceService|KService)\b", re.M
-)
+_K8S = re.compile(r"^kind:\s*(Deployment|StatefulSet|Service|Job|InferenceService|KService)\b", re.M)
 _TRACING_MODULES = (
     "opentelemetry",
     "prometheus_client",
@@ -90,26 +88,23 @@ class PR1(ProductionCheck):
         for module in python.code:
             framework = next((f for f in _HTTP_FRAMEWORKS if f in module.imports), None)
             if framework and module.routes:
-                return passed(
-                    f"{framework} routes in {module.path}", Location(module.path, module.routes[0])
-                )
+                return passed(f"{framework} routes in {module.path}", Location(module.path, module.routes[0]))
             if "grpc" in module.imports and any(
                 n.startswith("add_") and n.endswith("_to_server") for n in module.names
             ):
-                return passed(
-                    f"gRPC service in {module.path}", Location(module.path, module.imports["grpc"])
-                )
+                return passed(f"gRPC service in {module.path}", Location(module.path, module.imports["grpc"]))
         if pyproject is not None:
             scripts = pyproject.table("project", "scripts")
             if scripts:
                 name = next(iter(scripts))
-                return passed(
-                    f"CLI entry point '{name}'", Location(pyproject.path, pyproject.line_of(name))
-                )
+                return passed(f"CLI entry point '{name}'", Location(pyproject.path, pyproject.line_of(name)))
         for module in python.code:
             if module.imports_any("typer", "click", "argparse") and module.has_main_guard:
                 return passed(f"command-line interface in {module.path}", Location(module.path, 1))
         return failed("no HTTP routes, gRPC service or CLI entry point in the code")
+
+
+_NOT_DEPLOYMENT = frozenset({".devcontainer", ".github", ".gitlab", ".circleci", "tests", "test", "examples"})
 
 
 class PR2(ProductionCheck):
@@ -121,28 +116,21 @@ class PR2(ProductionCheck):
     def check(self, files: FileIndex, python: PythonSources) -> Verdict:
         """No container image or deployment configuration."""
         for found in files.named(*_DEPLOY_FILES):
-            if found.path.count("/") > 2:
+            # a dev container or a CI image builds the developer's environment, not the deployable
+            if found.path.count("/") > 2 or {part.lower() for part in found.parts[:-1]} & _NOT_DEPLOYMENT:
                 continue
             text = files.read_text(found.path) or ""
             if found.name in {"Dockerfile", "Containerfile"}:
                 instructions = [
-                    line
-                    for line in text.splitlines()
-                    if line.strip() and not line.lstrip().startswith("#")
+                    line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
                 ]
-                if (
-                    not any(line.upper().startswith("FROM") for line in instructions)
-                    or len(instructions) < 3
-                ):
+                if not any(line.upper().startswith("FROM") for line in instructions) or len(instructions) < 3:
                     continue
             elif len(text.strip()) < 10:
                 continue
             return passed(f"{found.path}", Location(found.path, 1))
         for found in files.with_suffix(".yaml", ".yml"):
-            if any(
-                part in {"k8s", "kubernetes", "deploy", "helm", "manifests", "charts"}
-                for part in found.parts[:-1]
-            ):
+            if any(part in {"k8s", "kubernetes", "deploy", "helm", "manifests", "charts"} for part in found.parts[:-1]):
                 text = files.read_text(found.path) or ""
                 match = _K8S.search(text)
                 if match:
@@ -152,9 +140,7 @@ class PR2(ProductionCheck):
                     )
         for module in python.code:
             if "modal" in module.imports and module.uses_any("App", "Stub"):
-                return passed(
-                    f"Modal app in {module.path}", Location(module.path, module.imports["modal"])
-                )
+                return passed(f"Modal app in {module.path}", Location(module.path, module.imports["modal"]))
         return failed("no Dockerfile, compose file, platform config or Kubernetes manifest")
 
 
@@ -173,9 +159,7 @@ class PR3(ProductionCheck):
                     continue
                 use = module.uses_imported_from(root)
                 if use is not None:
-                    return passed(
-                        f"{root} used in {module.path} ({use[0]})", Location(module.path, use[1])
-                    )
+                    return passed(f"{root} used in {module.path} ({use[0]})", Location(module.path, use[1]))
                 imported_only.append(Location(module.path, module.imports[root]))
         if imported_only:
             return failed(
@@ -204,12 +188,7 @@ class PR4(ProductionCheck):
             local = link.target.split("#", 1)[0].lstrip("./")
             is_local = not re.match(r"^[a-z]+:", link.target)
             context = link.text + " " + link.target
-            if (
-                link.is_image
-                and is_local
-                and local in files
-                and _DEMO_WORDS.search(context + " " + local)
-            ):
+            if link.is_image and is_local and local in files and _DEMO_WORDS.search(context + " " + local):
                 return passed(f"screenshot {local}", Location(readme.path, link.line))
             if (
                 is_local
@@ -243,19 +222,14 @@ class PR5(ProductionCheck):
             return failed(f"{location.path} is committed with values (first: {name})", location)
         if not secrets.env_examples:
             reads = [
-                (m.path, m.names[n])
-                for m in python.code
-                for n in ("getenv", "environ", "BaseSettings")
-                if n in m.names
+                (m.path, m.names[n]) for m in python.code for n in ("getenv", "environ", "BaseSettings") if n in m.names
             ]
             if reads:
                 return failed(
                     f"settings come from the environment ({reads[0][0]}:{reads[0][1]}) but no .env.example documents them",
                     Location(*reads[0]),
                 )
-            return failed(
-                "no .env.example: document the settings the project reads from the environment"
-            )
+            return failed("no .env.example: document the settings the project reads from the environment")
         return passed(
             f"no secrets in {secrets.scanned_files} text files; settings documented in {secrets.env_examples[0]}",
             Location(secrets.env_examples[0]),
