@@ -42,7 +42,9 @@ _EVAL_NOUNS = frozenset(
         "examples",
     }
 )
-_NOT_PROBLEM_HEADING = re.compile(r"troubleshoot|faq|error|issue|debug|fix|install|setup|contribut|licen[cs]e", re.I)
+_NOT_PROBLEM_HEADING = re.compile(
+    r"\b(troubleshoot\w*|faqs?|errors?|issues?|debug\w*|fix(es|ing)?|install\w*|setup|contribut\w*|licen[cs]e)\b", re.I
+)
 
 
 def dataset_sizes(text: str) -> list[re.Match[str]]:
