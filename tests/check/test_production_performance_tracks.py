@@ -260,3 +260,11 @@ def test_pr2_is_not_a_dev_container(repo: Repo) -> None:
     )
     pr2 = finding(both, "PR2")
     assert pr2.status is Status.PASS and pr2.verdict.evidence[0].path == "Dockerfile", pr2.verdict
+
+
+def test_secret_scan_finds_keys_among_words_that_share_their_prefix(repo: Repo) -> None:
+    noise = "the task-runner frees disk-space for risk-free desk-work\n" * 2000
+    key = "sk-proj-" + "A1b2C3d4" * 5
+    files = {"notes.md": noise + f"OPENAI_API_KEY={key}\n" + noise, "other.md": noise}
+    pr5 = finding(repo(files), "PR5")
+    assert pr5.status is Status.FAIL and str(pr5.verdict.evidence[0]) == "notes.md:2001", pr5.verdict

@@ -20,23 +20,13 @@ _KEY_PATTERNS: dict[str, str] = {
 }
 _ANY_KEY = re.compile("|".join(f"(?P<k{i}>{p})" for i, p in enumerate(_KEY_PATTERNS.values())))
 _KEY_NAMES = list(_KEY_PATTERNS)
-# Every key pattern starts with one of these literals; a substring test is far cheaper than the regex.
-_KEY_PREFIXES_TEXT = (
-    "sk-",
-    "AKIA",
-    "ASIA",
-    "ghp_",
-    "gho_",
-    "ghs_",
-    "ghu_",
-    "ghr_",
-    "github_pat_",
-    "hf_",
-    "AIza",
-    "xox",
-    "-----BEGIN",
-)
-_KEY_PREFIXES = tuple(prefix.encode() for prefix in _KEY_PREFIXES_TEXT)
+# Every key pattern starts with one of these literals at a word boundary. One pass of this
+# prefilter finds the candidates (ordinary words such as "task-" or "disk-" are not one), and the
+# full patterns are tried only there: linear in the file, whatever it holds.
+_CANDIDATE = r"(?:(?<![A-Za-z0-9_])(?:sk-|AKIA|ASIA|gh[pousr]_|github_pat_|hf_|AIza|xox[baprs]-)|-----BEGIN)"
+_CANDIDATE_TEXT = re.compile(_CANDIDATE)
+_CANDIDATE_BYTES = re.compile(_CANDIDATE.encode())
+_ANY_KEY_BYTES = re.compile(_ANY_KEY.pattern.encode())
 _ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 ENV_EXAMPLES = (
     ".env.example",
@@ -69,37 +59,39 @@ def scan_for_secrets(files: FileIndex) -> SecretScan:
             continue
         name = indexed.name.lower()
         if name in ENV_EXAMPLES or (
-            name.startswith(".env.")
-            and name.split(".")[-1] in {"example", "sample", "template", "dist"}
+            name.startswith(".env.") and name.split(".")[-1] in {"example", "sample", "template", "dist"}
         ):
             scan.env_examples.append(indexed.path)
-        is_env_file = name == ".env" or (
-            name.startswith(".env.") and indexed.path not in scan.env_examples
-        )
+        is_env_file = name == ".env" or (name.startswith(".env.") and indexed.path not in scan.env_examples)
         if is_env_file:
             _record_env_values(scan, indexed.path, files.read_text(indexed.path))
-        # Most files hold no key prefix at all; test the raw bytes and decode only the rest.
         cached = files.cached_text(indexed.path)
-        if cached is not None:
-            scan.scanned_files += 1
-            if not any(prefix in cached for prefix in _KEY_PREFIXES_TEXT):
-                continue
-            text = cached
-        else:
-            data = files.read_bytes(indexed.path)
-            if data is None:
-                continue
-            scan.scanned_files += 1
-            if not any(prefix in data for prefix in _KEY_PREFIXES):
-                continue
-            text = data.decode("utf-8", errors="replace")
-        for found in _ANY_KEY.finditer(text):
-            group = next(i for i, value in enumerate(found.groups()) if value is not None)
-            line_number = text.count("\n", 0, found.start()) + 1
-            scan.hits.append(SecretHit(Location(indexed.path, line_number), _KEY_NAMES[group]))
+        content: str | bytes | None = cached if cached is not None else files.read_bytes(indexed.path)
+        if content is None:
+            continue
+        scan.scanned_files += 1
+        for kind, position in _keys(content):
+            newline: str | bytes = "\n" if isinstance(content, str) else b"\n"
+            line_number = content.count(newline, 0, position) + 1  # type: ignore[arg-type]
+            scan.hits.append(SecretHit(Location(indexed.path, line_number), kind))
             if len(scan.hits) > 100:
                 return scan
     return scan
+
+
+def _keys(content: str | bytes) -> list[tuple[str, int]]:
+    """Each key-shaped string in ``content``: its kind and offset."""
+    found: list[tuple[str, int]] = []
+    if isinstance(content, str):
+        candidates, full = _CANDIDATE_TEXT, _ANY_KEY
+    else:
+        candidates, full = _CANDIDATE_BYTES, _ANY_KEY_BYTES  # type: ignore[assignment]
+    for candidate in candidates.finditer(content):  # type: ignore[arg-type]
+        match = full.match(content, candidate.start())  # type: ignore[arg-type]
+        if match is not None:
+            group = next(i for i, value in enumerate(match.groups()) if value is not None)
+            found.append((_KEY_NAMES[group], match.start()))
+    return found
 
 
 def _record_env_values(scan: SecretScan, path: str, text: str | None) -> None:
