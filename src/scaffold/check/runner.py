@@ -81,6 +81,46 @@ def _verdict(check: type[Check], repository: Repository) -> Verdict:
     return verdict
 
 
+def compute_check(check_id: str, **facts: object) -> Verdict:
+    """Run one built-in check on hand-made facts (for unit tests of a single check): every fact
+    its ``check`` method names must be given; nothing is read from disk."""
+    from scaffold.check.checks import builtin_checks
+
+    check = next((c for c in builtin_checks() if c.id == check_id), None)
+    if check is None:
+        raise KeyError(f"no built-in check {check_id}")
+    missing = [name for name in check.fact_names() if name not in facts]
+    if missing:
+        raise TypeError(f"{check_id} needs the fact(s) {', '.join(missing)}")
+    verdict = getattr(check(), CHECK_METHOD)(**{name: facts[name] for name in check.fact_names()})
+    if not isinstance(verdict, Verdict):
+        raise TypeError(f"{check_id} returned {type(verdict).__name__}, not a Verdict")
+    return verdict
+
+
+def dependency_order(checks: Sequence[type[Check]]) -> list[type[Check]]:
+    """The checks with every check after the ones it requires (otherwise in the given order)."""
+    by_id = {check.id: check for check in checks}
+    ordered: list[type[Check]] = []
+    state: dict[str, str] = {}
+
+    def visit(check: type[Check]) -> None:
+        if state.get(check.id) == "done":
+            return
+        if state.get(check.id) == "visiting":
+            raise ValueError(f"checks require each other in a cycle through {check.id}")
+        state[check.id] = "visiting"
+        for required in sorted(check.requires):
+            if required in by_id:
+                visit(by_id[required])
+        state[check.id] = "done"
+        ordered.append(check)
+
+    for check in checks:
+        visit(check)
+    return ordered
+
+
 def run_checks(
     root: Path,
     checks: Sequence[type[Check]],
@@ -98,7 +138,7 @@ def run_checks(
     tracks = repository.tracks.detected
     by_id: dict[str, Finding] = {}
     findings: list[Finding] = []
-    for check in checks:
+    for check in dependency_order(checks):
         if not config.is_selected(check.id):
             continue
         verdict: Verdict
@@ -108,10 +148,15 @@ def run_checks(
             verdict = not_applicable(f"the {check.track} track was not detected")
         else:
             unmet = [r for r in sorted(check.requires) if r in by_id and by_id[r].status is Status.FAIL]
-            verdict = failed(f"needs {', '.join(unmet)} to pass first") if unmet else _verdict(check, repository)
+            # a check that cannot be judged until another passes is not a second failure
+            verdict = (
+                not_applicable(f"needs {', '.join(unmet)} to pass first") if unmet else _verdict(check, repository)
+            )
         finding = Finding(check.id, check.family, check.title(), check.weight, check.fix, check.track, verdict)
         by_id[check.id] = finding
         findings.append(finding)
+    order = {check.id: position for position, check in enumerate(checks)}
+    findings.sort(key=lambda f: order[f.check_id])  # reported in the registry's order
     files = repository.files
     return CheckRun(
         root=root,
