@@ -232,3 +232,20 @@ def test_ev1_finds_a_runnable_script_in_an_eval_folder(repo: Repo) -> None:
     )
     ev1 = finding(repo({"app/eval/run_route1.py": script}), "EV1")
     assert ev1.status is Status.PASS and ev1.verdict.evidence[0].path == "app/eval/run_route1.py", ev1.verdict.detail
+
+
+def test_only_results_git_tracks_are_committed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from tests.check.conftest import write_tree
+
+    results = {"run": {"utc_time": "2026-01-01T00:00:00Z", "git_commit": "abc", "config": {"model": "m"}}, "mrr": 0.6}
+    write_tree(tmp_path, {"README.md": "# App\n", "results/eval.json": json.dumps(results)})
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "README.md"], check=True)
+    subprocess.run([*git, "commit", "-qm", "readme"], check=True)
+    ev4 = finding(score_tree(tmp_path), "EV4")
+    assert ev4.status is Status.FAIL and "not committed: git does not track it" in ev4.verdict.detail
+    subprocess.run([*git, "add", "results/eval.json"], check=True)  # staged is in the index: committed next
+    assert finding(score_tree(tmp_path), "EV4").status is Status.PASS

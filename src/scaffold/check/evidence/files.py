@@ -157,6 +157,9 @@ class FileIndex:
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    tracked: frozenset[str] | None = None
+    """The paths git tracks (its index, read as data); None when the tree is not a git checkout
+    or its index cannot be read, so "committed" cannot be told from "present"."""
     _text_cache: dict[str, str | None] = field(default_factory=dict, repr=False)
     _counted: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _cached_bytes: int = field(default=0, repr=False)
@@ -265,10 +268,10 @@ def build_file_index(
     ignored = parse_gitignore(_root_gitignore(root, size_limit))
     excluded = parse_gitignore("\n".join(exclude or []))
     index.notes.extend(ignored.notes + excluded.notes)
-    tracked: frozenset[str] = frozenset()
+    index.tracked = tracked_paths(root)
+    tracked: frozenset[str] = index.tracked or frozenset()
     tracked_directories: set[str] = set()
     if ignored:
-        tracked = tracked_paths(root) or frozenset()
         for path in tracked:
             parts = path.split("/")
             tracked_directories.update("/".join(parts[:k]) for k in range(1, len(parts)))

@@ -219,6 +219,8 @@ def collect_results(files: FileIndex) -> ResultsData:
             files.skip("malformed JSON/CSV", indexed.path)
             continue
         reason = void_reason(parsed)
+        if reason is None and files.tracked is not None and indexed.path not in files.tracked:
+            reason = "not committed: git does not track it"
         if reason is not None:
             void.append((parsed.path, reason))
             continue
