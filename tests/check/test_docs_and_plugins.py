@@ -120,3 +120,65 @@ def test_a_trusted_plugin_imports_nothing_from_the_current_directory(
     with pytest.raises(RegistryError, match="shadowed_helper"):
         load_checks()
     sys.modules.pop("demo_plugin", None)
+
+
+FACT_PLUGIN = '''
+from scaffold.check.model import Check, passed, failed
+
+
+def changelog_entries(repository):
+    text = repository.files.read_text("CHANGELOG.md") or ""
+    return [line for line in text.splitlines() if line.startswith("## ")]
+
+
+class ChangelogKept(Check):
+    """The CHANGELOG has entries"""
+
+    id = "X2"
+    family = "extra"
+    fix = "Add a section per release to CHANGELOG.md."
+
+    def check(self, changelog_entries):
+        """No release entries."""
+        return passed(f"{len(changelog_entries)} entries") if changelog_entries else failed("no entries")
+
+
+def provide():
+    return [ChangelogKept]
+'''
+
+
+def test_a_plugin_fact_is_computed_once_and_given_to_its_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.check.evidence import Repository
+    from scaffold.check.registry import FACT_ENTRY_POINT_GROUP
+    from scaffold.check.runner import run_checks
+
+    site = tmp_path / "site"
+    write_tree(
+        site,
+        {
+            "fact_plugin.py": FACT_PLUGIN,
+            "fact_plugin-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: fact-plugin\nVersion: 0.1\n",
+            "fact_plugin-0.1.dist-info/entry_points.txt": (
+                f"[{ENTRY_POINT_GROUP}]\nextra = fact_plugin:provide\n\n"
+                f"[{FACT_ENTRY_POINT_GROUP}]\nchangelog_entries = fact_plugin:changelog_entries\n"
+            ),
+        },
+    )
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(Repository, "plugin_facts", {})
+    checks = load_checks()
+    assert "changelog_entries" in Repository.known_facts()
+    repo = write_tree(tmp_path / "repo", {"CHANGELOG.md": "# Changes\n\n## 0.2\n\n## 0.1\n"})
+    found = next(f for f in run_checks(repo, checks).findings if f.check_id == "X2")
+    assert found.status.value == "pass" and found.verdict.detail == "2 entries"
+
+
+def test_a_fact_plugin_cannot_replace_a_built_in_fact(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.check.evidence import Repository
+
+    monkeypatch.setattr(Repository, "plugin_facts", {})
+    with pytest.raises(ValueError, match="built in"):
+        Repository.register_fact("files", lambda repository: [])
+    with pytest.raises(ValueError, match="identifier"):
+        Repository.register_fact("not-a-name", lambda repository: [])

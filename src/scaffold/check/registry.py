@@ -1,10 +1,14 @@
 """Where checks come from: the built-in families plus any installed plugin.
 
 A plugin package adds checks by declaring an entry point in the `scaffold.checks` group whose
-object is a callable returning `Check` subclasses:
+object is a callable returning `Check` subclasses, and facts (evidence its checks ask for by
+parameter name) in the `scaffold.facts` group, each a function of the `Repository`:
 
     [project.entry-points."scaffold.checks"]
     my_family = "my_package.checks:all_checks"
+
+    [project.entry-points."scaffold.facts"]
+    dockerfiles = "my_package.facts:dockerfiles"
 
 Plugins come only from the environment scaffold runs in: a distribution found through the current
 directory, an empty `sys.path` entry, or a path inside the checked repository is never loaded (a
@@ -26,6 +30,7 @@ from scaffold.check.evidence import Repository
 from scaffold.check.model import Check
 
 ENTRY_POINT_GROUP = "scaffold.checks"
+FACT_ENTRY_POINT_GROUP = "scaffold.facts"
 
 
 class RegistryError(Exception):
@@ -38,11 +43,12 @@ def _validate(check: type[Check], origin: str) -> None:
             raise RegistryError(f"{origin}: check {check.__name__} has no '{attribute}'.")
     if not callable(getattr(check, "check", None)):
         raise RegistryError(f"{origin}: check {check.id} has no check() method.")
-    unknown = [name for name in check.fact_names() if name not in Repository.FACTS]
+    known = Repository.known_facts()
+    unknown = [name for name in check.fact_names() if name not in known]
     if unknown:
         raise RegistryError(
             f"{origin}: check {check.id} asks for unknown fact(s) {', '.join(unknown)}; "
-            f"available: {', '.join(sorted(Repository.FACTS))}."
+            f"available: {', '.join(sorted(known))}."
         )
 
 
@@ -72,12 +78,12 @@ def _only_trusted_imports(path: list[str]) -> Iterator[None]:
         sys.path[:] = saved
 
 
-def plugin_entry_points(exclude: Sequence[Path] = ()) -> list[EntryPoint]:
-    """Entry points of the `scaffold.checks` group from trusted distributions only, each name once."""
+def plugin_entry_points(exclude: Sequence[Path] = (), group: str = ENTRY_POINT_GROUP) -> list[EntryPoint]:
+    """Entry points of ``group`` from trusted distributions only, each name once."""
     found: dict[str, EntryPoint] = {}
     for distribution in distributions(path=trusted_path(exclude)):
         for entry in distribution.entry_points:
-            if entry.group == ENTRY_POINT_GROUP and entry.name not in found:
+            if entry.group == group and entry.name not in found:
                 found[entry.name] = entry
     return list(found.values())
 
@@ -100,6 +106,15 @@ def load_checks(include_plugins: bool = True, *, exclude: Sequence[Path] = ()) -
     add(builtin_checks(), "scaffold")
     if include_plugins:
         path = trusted_path(exclude)
+        for entry in plugin_entry_points(exclude, FACT_ENTRY_POINT_GROUP):  # facts first: checks ask for them
+            try:
+                with _only_trusted_imports(path):
+                    provider = entry.load()
+                if not callable(provider):
+                    raise TypeError("its object is not callable (it must take the repository and return the fact)")
+                Repository.register_fact(entry.name, provider)
+            except Exception as exc:  # a broken plugin must not hide the built-in verdict
+                raise RegistryError(f"fact plugin '{entry.name}' ({entry.value}) failed to load: {exc}") from exc
         for entry in plugin_entry_points(exclude):
             try:
                 with _only_trusted_imports(path):

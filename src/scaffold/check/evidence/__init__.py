@@ -6,8 +6,10 @@ are computed on first use and cached, so a fact no selected check needs is never
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import ClassVar
 
 from scaffold.check.evidence.ci import CiConfig, collect_ci
 from scaffold.check.evidence.dependencies import (
@@ -63,10 +65,33 @@ class Repository:
         self._forced_tracks = tracks
         self._exclude = exclude or []
 
+    # Facts that plugins add (entry point group `scaffold.facts`): name to a function of the
+    # repository; each is computed once per repository, on first use, like the built-in ones.
+    plugin_facts: ClassVar[dict[str, Callable[[Repository], object]]] = {}
+
+    @classmethod
+    def register_fact(cls, name: str, provider: Callable[[Repository], object]) -> None:
+        if not name.isidentifier():
+            raise ValueError(f"fact name {name!r} is not a Python identifier (checks ask for facts by parameter name)")
+        if name in cls.FACTS:
+            raise ValueError(f"fact {name!r} is built in")
+        if cls.plugin_facts.get(name, provider) is not provider:
+            raise ValueError(f"fact {name!r} is already provided by {cls.plugin_facts[name].__module__}")
+        cls.plugin_facts[name] = provider
+
+    @classmethod
+    def known_facts(cls) -> frozenset[str]:
+        return cls.FACTS | frozenset(cls.plugin_facts)
+
     def fact(self, name: str) -> object:
-        if name not in self.FACTS:
+        if name in self.FACTS:
+            return getattr(self, name)
+        if name not in self.plugin_facts:
             raise KeyError(name)
-        return getattr(self, name)
+        computed = self.__dict__.setdefault("_plugin_values", {})
+        if name not in computed:
+            computed[name] = self.plugin_facts[name](self)
+        return computed[name]
 
     @cached_property
     def files(self) -> FileIndex:
