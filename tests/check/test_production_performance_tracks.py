@@ -268,3 +268,20 @@ def test_secret_scan_finds_keys_among_words_that_share_their_prefix(repo: Repo) 
     files = {"notes.md": noise + f"OPENAI_API_KEY={key}\n" + noise, "other.md": noise}
     pr5 = finding(repo(files), "PR5")
     assert pr5.status is Status.FAIL and str(pr5.verdict.evidence[0]) == "notes.md:2001", pr5.verdict
+
+
+def test_deployment_is_a_fact_checks_read() -> None:
+    from scaffold.check.evidence.deployment import ContainerFile, Deployment
+    from scaffold.check.model import Location
+    from scaffold.check.runner import compute_check
+
+    image = ContainerFile("Dockerfile", ((1, "FROM python:3.11"), (2, "COPY . ."), (3, "CMD uvicorn app:app")))
+    stub = ContainerFile("Dockerfile", ((1, "FROM python:3.11"),))
+    from scaffold.check.evidence.python_source import PythonSources
+
+    python = PythonSources([])
+    assert compute_check("PR2", deployment=Deployment(containers=[image]), python=python).status is Status.PASS
+    assert compute_check("PR2", deployment=Deployment(containers=[stub]), python=python).status is Status.FAIL
+    manifest = Deployment(manifests=[(Location("k8s/api.yaml", 3), "Deployment")])
+    verdict = compute_check("PR2", deployment=manifest, python=python)
+    assert verdict.status is Status.PASS and str(verdict.evidence[0]) == "k8s/api.yaml:3"

@@ -10,6 +10,7 @@ from typing import ClassVar
 from scaffold.check.evidence.catalog import COMPANIONS, IMPORT_NAMES, NOT_IMPORTED_BY_DESIGN
 from scaffold.check.evidence.ci import CiConfig
 from scaffold.check.evidence.dependencies import Dependencies, Dependency, PyProject
+from scaffold.check.evidence.deployment import Deployment
 from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.history import GitHistory
 from scaffold.check.evidence.python_source import PythonSources
@@ -82,9 +83,7 @@ class EN2(EngineeringCheck):
         """No CI configuration runs the test suite."""
         if not ci.files:
             if ci.malformed:
-                return failed(
-                    f"CI file does not parse: {ci.malformed[0]}", Location(ci.malformed[0])
-                )
+                return failed(f"CI file does not parse: {ci.malformed[0]}", Location(ci.malformed[0]))
             return failed("no CI configuration (.github/workflows, .gitlab-ci.yml, …)")
         runs = ci.matching(_TEST_COMMAND)
         if runs:
@@ -96,9 +95,7 @@ class EN3(EngineeringCheck):
     """A type checker and a linter are configured"""
 
     id = "EN3"
-    fix = (
-        "Configure mypy (or pyright) and ruff in pyproject.toml and run them in `make lint` and CI."
-    )
+    fix = "Configure mypy (or pyright) and ruff in pyproject.toml and run them in `make lint` and CI."
 
     def check(self, pyproject: PyProject | None, files: FileIndex) -> Verdict:
         """The code is not type-checked or not linted."""
@@ -107,9 +104,7 @@ class EN3(EngineeringCheck):
         if pyproject is not None:
             for name in ("mypy", "pyright", "ty", "basedpyright"):
                 if pyproject.table("tool", name) is not None:
-                    type_checker = type_checker or Location(
-                        pyproject.path, pyproject.line_of(f"[tool.{name}")
-                    )
+                    type_checker = type_checker or Location(pyproject.path, pyproject.line_of(f"[tool.{name}"))
             for name in ("ruff", "pylint", "flake8", "flakeheaven"):
                 if pyproject.table("tool", name) is not None:
                     linter = linter or Location(pyproject.path, pyproject.line_of(f"[tool.{name}"))
@@ -125,11 +120,7 @@ class EN3(EngineeringCheck):
                 linter = linter or Location("setup.cfg")
         if type_checker and linter:
             return passed("type checker and linter configured", type_checker, linter)
-        missing = [
-            name
-            for name, found in (("type checker", type_checker), ("linter", linter))
-            if found is None
-        ]
+        missing = [name for name, found in (("type checker", type_checker), ("linter", linter)) if found is None]
         present = [loc for loc in (type_checker, linter) if loc]
         return failed(f"no {' and no '.join(missing)} configured", *present)
 
@@ -160,14 +151,12 @@ class EN4(EngineeringCheck):
         python: PythonSources,
         tasks: Tasks,
         ci: CiConfig,
-        files: FileIndex,
+        deployment: Deployment,
     ) -> Verdict:
         """Dependencies are missing, unpinned, or declared but never used."""
         runtime = dependencies.runtime
         if not dependencies.declared:
-            return failed(
-                "no dependencies declared (pyproject.toml [project] dependencies or requirements.txt)"
-            )
+            return failed("no dependencies declared (pyproject.toml [project] dependencies or requirements.txt)")
         first = dependencies.declared[0].location
         unpinned = [d for d in runtime if not d.pinned]
         if unpinned and not dependencies.lock_files:
@@ -181,20 +170,14 @@ class EN4(EngineeringCheck):
             + " "
             + " ".join(text for task in tasks.tasks.values() for _, text in task.commands)
         )
-        for docker in files.named(
-            "Dockerfile", "Containerfile", "docker-compose.yml", "compose.yaml", "Procfile"
-        ):
-            commands += " " + (files.read_text(docker.path) or "")
+        commands += " " + deployment.text  # what container and compose files run
 
         def used_directly(dependency: Dependency) -> bool:
             candidates = _import_candidates(dependency)
             return (
                 bool(NOT_IMPORTED_BY_DESIGN.match(dependency.name))
                 or any(c.lower() in imported for c in candidates)
-                or any(
-                    re.search(rf"\b{re.escape(c)}\b", commands)
-                    for c in candidates | {dependency.name}
-                )
+                or any(re.search(rf"\b{re.escape(c)}\b", commands) for c in candidates | {dependency.name})
             )
 
         used = {d.name for d in runtime if used_directly(d)}
@@ -247,7 +230,9 @@ class EN6(EngineeringCheck):
         authors = Counter(c.author for c in commits)
         latest_author = commits[0].author
         share = authors[latest_author] / len(commits)
-        summary = f"{len(commits)} commit{'s' if len(commits) != 1 else ''} on {len(days)} day{'s' if len(days) != 1 else ''}"
+        summary = (
+            f"{len(commits)} commit{'s' if len(commits) != 1 else ''} on {len(days)} day{'s' if len(days) != 1 else ''}"
+        )
         if git_history.shallow:
             return failed(f"{summary}; the clone is shallow, so the history cannot be judged")
         if len(commits) < MIN_COMMITS:

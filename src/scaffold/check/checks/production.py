@@ -6,6 +6,7 @@ import re
 from typing import ClassVar
 
 from scaffold.check.evidence.dependencies import PyProject
+from scaffold.check.evidence.deployment import Deployment
 from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
@@ -26,28 +27,6 @@ _HTTP_FRAMEWORKS = (
     "gradio",
     "streamlit",
 )
-_DEPLOY_FILES = (
-    "Dockerfile",
-    "Containerfile",
-    "docker-compose.yml",
-    "docker-compose.yaml",
-    "compose.yml",
-    "compose.yaml",
-    "fly.toml",
-    "render.yaml",
-    "railway.json",
-    "railway.toml",
-    "app.yaml",
-    "Procfile",
-    "vercel.json",
-    "serverless.yml",
-    "Chart.yaml",
-    "skaffold.yaml",
-    "modal.toml",
-    "kustomization.yaml",
-    "cloudbuild.yaml",
-)
-_K8S = re.compile(r"^kind:\s*(Deployment|StatefulSet|Service|Job|InferenceService|KService)\b", re.M)
 _TRACING_MODULES = (
     "opentelemetry",
     "prometheus_client",
@@ -104,40 +83,22 @@ class PR1(ProductionCheck):
         return failed("no HTTP routes, gRPC service or CLI entry point in the code")
 
 
-_NOT_DEPLOYMENT = frozenset({".devcontainer", ".github", ".gitlab", ".circleci", "tests", "test", "examples"})
-
-
 class PR2(ProductionCheck):
     """Containerised or deployable (Dockerfile, compose, fly.toml, Kubernetes manifests, …)"""
 
     id = "PR2"
     fix = "Add a Dockerfile that serves the API (and a compose file or deploy config for the dependencies)."
 
-    def check(self, files: FileIndex, python: PythonSources) -> Verdict:
+    def check(self, deployment: Deployment, python: PythonSources) -> Verdict:
         """No container image or deployment configuration."""
-        for found in files.named(*_DEPLOY_FILES):
-            # a dev container or a CI image builds the developer's environment, not the deployable
-            if found.path.count("/") > 2 or {part.lower() for part in found.parts[:-1]} & _NOT_DEPLOYMENT:
-                continue
-            text = files.read_text(found.path) or ""
-            if found.name in {"Dockerfile", "Containerfile"}:
-                instructions = [
-                    line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-                ]
-                if not any(line.upper().startswith("FROM") for line in instructions) or len(instructions) < 3:
-                    continue
-            elif len(text.strip()) < 10:
-                continue
-            return passed(f"{found.path}", Location(found.path, 1))
-        for found in files.with_suffix(".yaml", ".yml"):
-            if any(part in {"k8s", "kubernetes", "deploy", "helm", "manifests", "charts"} for part in found.parts[:-1]):
-                text = files.read_text(found.path) or ""
-                match = _K8S.search(text)
-                if match:
-                    return passed(
-                        f"Kubernetes {match.group(1)} in {found.path}",
-                        Location(found.path, text.count("\n", 0, match.start()) + 1),
-                    )
+        image = next((c for c in deployment.containers if c.builds_an_image), None)
+        if image is not None:
+            return passed(image.path, Location(image.path, 1))
+        if deployment.platform_files:
+            return passed(deployment.platform_files[0], Location(deployment.platform_files[0], 1))
+        if deployment.manifests:
+            location, kind = deployment.manifests[0]
+            return passed(f"Kubernetes {kind} in {location.path}", location)
         for module in python.code:
             if "modal" in module.imports and module.uses_any("App", "Stub"):
                 return passed(f"Modal app in {module.path}", Location(module.path, module.imports["modal"]))

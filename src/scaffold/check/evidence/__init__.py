@@ -18,6 +18,7 @@ from scaffold.check.evidence.dependencies import (
     collect_dependencies,
     load_pyproject,
 )
+from scaffold.check.evidence.deployment import Deployment, collect_deployment
 from scaffold.check.evidence.eval_sets import EvalSets, collect_eval_sets
 from scaffold.check.evidence.files import DEFAULT_SIZE_LIMIT, FileIndex, build_file_index
 from scaffold.check.evidence.history import GitHistory, read_git_history
@@ -49,6 +50,7 @@ class Repository:
             "git_history",
             "secrets",
             "tracks",
+            "deployment",
         }
     )
 
@@ -132,6 +134,10 @@ class Repository:
     @cached_property
     def ci(self) -> CiConfig:
         return collect_ci(self.files, self.tasks)
+
+    @cached_property
+    def deployment(self) -> Deployment:
+        return collect_deployment(self.files)
 
     @cached_property
     def git_history(self) -> GitHistory:
