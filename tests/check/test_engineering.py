@@ -276,3 +276,16 @@ def test_st6_finds_targets_in_a_service_makefile(repo: Repo) -> None:
     }
     st6 = finding(repo(files), "ST6")
     assert st6.status is Status.PASS, st6.verdict.detail
+
+
+def test_tooling_is_a_fact_en3_and_en5_read() -> None:
+    from scaffold.check.evidence.tooling import LicenseFile, Tooling
+    from scaffold.check.model import Location
+    from scaffold.check.runner import compute_check
+
+    both = Tooling(Location("pyproject.toml", 40), Location("ruff.toml"), LicenseFile("LICENSE", 160))
+    assert compute_check("EN3", tooling=both).status is Status.PASS
+    assert compute_check("EN5", tooling=both).status is Status.PASS
+    bare = Tooling(None, Location("ruff.toml"), LicenseFile("LICENSE", 3))
+    assert "no type checker" in compute_check("EN3", tooling=bare).detail
+    assert compute_check("EN5", tooling=bare).detail == "LICENSE is nearly empty"

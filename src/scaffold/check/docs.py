@@ -51,7 +51,7 @@ fail_under = 80                       # same as --fail-under
 Third-party checks: a package declares an entry point in the `scaffold.checks` group whose object
 returns `Check` subclasses; each check names the facts it needs as `check()` parameters
 (`files`, `readme`, `pyproject`, `dependencies`, `python`, `results`, `eval_sets`, `tasks`, `ci`,
-`git_history`, `secrets`, `tracks`, `deployment`, `root`, or a fact a plugin adds in the `scaffold.facts` group:
+`git_history`, `secrets`, `tracks`, `deployment`, `tooling`, `root`, or a fact a plugin adds in the `scaffold.facts` group:
 a function of the repository, computed once). Checks run after the ones they require; a check
 whose prerequisite failed is not applicable, with the reason. `scaffold.check.runner.compute_check(id,
 **facts)` runs one check on hand-made facts in a unit test.

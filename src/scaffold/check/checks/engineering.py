@@ -9,12 +9,12 @@ from typing import ClassVar
 
 from scaffold.check.evidence.catalog import COMPANIONS, IMPORT_NAMES, NOT_IMPORTED_BY_DESIGN
 from scaffold.check.evidence.ci import CiConfig
-from scaffold.check.evidence.dependencies import Dependencies, Dependency, PyProject
+from scaffold.check.evidence.dependencies import Dependencies, Dependency
 from scaffold.check.evidence.deployment import Deployment
-from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.history import GitHistory
 from scaffold.check.evidence.python_source import PythonSources
 from scaffold.check.evidence.tasks import Tasks
+from scaffold.check.evidence.tooling import Tooling
 from scaffold.check.model import ENGINEERING, Check, Location, Verdict, failed, not_applicable, passed
 
 MIN_TESTS_WITH_ASSERTIONS = 3
@@ -23,16 +23,6 @@ MIN_DAYS = 2
 _TEST_COMMAND = re.compile(
     r"\bpytest\b|\bmake\s+(test|check|ci)\b|\btox\b|\bnox\b|\bhatch\s+(test|run)\b|\bunittest\b|\bnpm\s+test\b|\buv run .*pytest|\bjust\s+test\b",
     re.I,
-)
-_LICENSE_NAMES = (
-    "LICENSE",
-    "LICENSE.md",
-    "LICENSE.txt",
-    "LICENCE",
-    "LICENCE.md",
-    "COPYING",
-    "COPYING.md",
-    "LICENSE.rst",
 )
 
 
@@ -97,27 +87,9 @@ class EN3(EngineeringCheck):
     id = "EN3"
     fix = "Configure mypy (or pyright) and ruff in pyproject.toml and run them in `make lint` and CI."
 
-    def check(self, pyproject: PyProject | None, files: FileIndex) -> Verdict:
+    def check(self, tooling: Tooling) -> Verdict:
         """The code is not type-checked or not linted."""
-        type_checker: Location | None = None
-        linter: Location | None = None
-        if pyproject is not None:
-            for name in ("mypy", "pyright", "ty", "basedpyright"):
-                if pyproject.table("tool", name) is not None:
-                    type_checker = type_checker or Location(pyproject.path, pyproject.line_of(f"[tool.{name}"))
-            for name in ("ruff", "pylint", "flake8", "flakeheaven"):
-                if pyproject.table("tool", name) is not None:
-                    linter = linter or Location(pyproject.path, pyproject.line_of(f"[tool.{name}"))
-        for found in files.named("mypy.ini", ".mypy.ini", "pyrightconfig.json"):
-            type_checker = type_checker or Location(found.path)
-        for found in files.named("ruff.toml", ".ruff.toml", ".flake8", ".pylintrc", "pylintrc"):
-            linter = linter or Location(found.path)
-        setup_cfg = files.read_text("setup.cfg") if "setup.cfg" in files else None
-        if setup_cfg:
-            if "[mypy" in setup_cfg:
-                type_checker = type_checker or Location("setup.cfg")
-            if "[flake8" in setup_cfg:
-                linter = linter or Location("setup.cfg")
+        type_checker, linter = tooling.type_checker, tooling.linter
         if type_checker and linter:
             return passed("type checker and linter configured", type_checker, linter)
         missing = [name for name, found in (("type checker", type_checker), ("linter", linter)) if found is None]
@@ -199,16 +171,14 @@ class EN5(EngineeringCheck):
     weight = 0.5
     fix = "Add a LICENSE file (MIT or Apache-2.0 are common for portfolio work)."
 
-    def check(self, files: FileIndex) -> Verdict:
+    def check(self, tooling: Tooling) -> Verdict:
         """Without a license nobody may legally reuse the code."""
-        for found in files.named(*_LICENSE_NAMES):
-            if "/" in found.path:
-                continue
-            text = files.read_text(found.path) or ""
-            if len(text.split()) >= 20:
-                return passed(f"{found.path} ({len(text.split())} words)", Location(found.path, 1))
-            return failed(f"{found.path} is nearly empty", Location(found.path))
-        return failed("no LICENSE file at the root")
+        found = tooling.license
+        if found is None:
+            return failed("no LICENSE file at the root")
+        if found.words >= 20:
+            return passed(f"{found.path} ({found.words} words)", Location(found.path, 1))
+        return failed(f"{found.path} is nearly empty", Location(found.path))
 
 
 class EN6(EngineeringCheck):

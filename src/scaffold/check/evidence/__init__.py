@@ -27,6 +27,7 @@ from scaffold.check.evidence.python_source import PythonSources, collect_python_
 from scaffold.check.evidence.results import ResultsData, collect_results
 from scaffold.check.evidence.secrets import SecretScan, scan_for_secrets
 from scaffold.check.evidence.tasks import Tasks, collect_tasks
+from scaffold.check.evidence.tooling import Tooling, collect_tooling
 from scaffold.check.evidence.tracks import TrackDetection, detect_tracks
 
 README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
@@ -51,6 +52,7 @@ class Repository:
             "secrets",
             "tracks",
             "deployment",
+            "tooling",
         }
     )
 
@@ -134,6 +136,10 @@ class Repository:
     @cached_property
     def ci(self) -> CiConfig:
         return collect_ci(self.files, self.tasks)
+
+    @cached_property
+    def tooling(self) -> Tooling:
+        return collect_tooling(self.files, self.pyproject)
 
     @cached_property
     def deployment(self) -> Deployment:
