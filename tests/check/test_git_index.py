@@ -93,3 +93,39 @@ def test_an_index_outside_the_tree_is_never_read(tmp_path: Path) -> None:
     (root / ".git").mkdir()
     (root / ".git" / "index").symlink_to(other / "index")
     assert tracked_paths(root) is None
+
+
+def _index_with(names: list[bytes]) -> bytes:
+    entries = b""
+    for name in names:
+        entry = b"\0" * 40 + b"\x11" * 20 + struct.pack(">H", min(len(name), 0x0FFF)) + name
+        entries += entry + b"\0" * (8 - (len(entry) % 8))
+    return b"DIRC" + struct.pack(">II", 2, len(names)) + entries
+
+
+def test_in_a_checkout_the_index_is_the_list_of_files_and_no_other_file_is_read(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    (root / ".git").mkdir(parents=True)
+    (root / "src").mkdir()
+    (root / "src" / "app.py").write_text("x = 1\n")
+    (root / "scratch.py").write_text("untracked\n")
+    (root / ".git" / "index").write_bytes(_index_with([b"src/app.py", b"gone.py"]))
+    index = build_file_index(root)
+    # A nested .gitignore is git's business: only what git tracks (and is still there) is indexed.
+    assert [f.path for f in index] == ["src/app.py"] and index.tracked == {"src/app.py", "gone.py"}
+
+
+def test_index_paths_never_lead_out_of_the_tree(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text("KEY = 1\n")
+    root = tmp_path / "r"
+    (root / ".git").mkdir(parents=True)
+    (root / "linked").symlink_to(outside)
+    (root / "ok.py").write_text("x = 1\n")
+    hostile = [b"../outside/secret.py", b"/etc/hostname", b"linked/secret.py", b"a/./b.py", b"ok.py"]
+    (root / ".git" / "index").write_bytes(_index_with(hostile))
+    index = build_file_index(root)
+    assert [f.path for f in index] == ["ok.py"]
+    assert index.skipped["unsafe path in the git index"] == 3
+    assert index.skipped["below a symlink or missing folder (not followed)"] == 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.check.evidence.git_index import tracked_paths
-from scaffold.check.evidence.ignore import parse_gitignore
+from scaffold.check.evidence.ignore import IgnoreSpec, parse_gitignore
 
 DEFAULT_SIZE_LIMIT = 1024 * 1024
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -269,6 +269,9 @@ def build_file_index(
     excluded = parse_gitignore("\n".join(exclude or []))
     index.notes.extend(ignored.notes + excluded.notes)
     index.tracked = tracked_paths(root)
+    if index.tracked:
+        _index_tracked(index, sorted(index.tracked), excluded, file_limit)
+        return index
     tracked: frozenset[str] = index.tracked or frozenset()
     tracked_directories: set[str] = set()
     if ignored:
@@ -320,6 +323,56 @@ def build_file_index(
                 index.skip(f"over {size_limit // 1024} KiB", relative)
             index.files[relative] = IndexedFile(relative, info.st_size)
     return index
+
+
+def _index_tracked(index: FileIndex, paths: list[str], excluded: IgnoreSpec, file_limit: int) -> None:
+    """Index git's own list of tracked files (git has applied every `.gitignore` already). The list
+    comes from a file in the tree, so each path is checked: no absolute or `..` parts, and no
+    folder on the way that is a link (a tracked `a/b` below a link `a` would lead out of the tree)."""
+    folders: dict[str, bool] = {"": True}
+    for relative in paths:
+        parts = relative.split("/")
+        if not relative or relative.startswith("/") or any(part in ("", ".", "..") for part in parts):
+            index.skip("unsafe path in the git index", relative)
+            continue
+        if any(part in SKIPPED_DIRECTORIES or part.endswith(".egg-info") for part in parts[:-1]):
+            continue
+        if excluded and excluded.matches(relative, False):
+            continue
+        if not _real_folder(index.root, parts[:-1], folders):
+            index.skip("below a symlink or missing folder (not followed)", relative)
+            continue
+        try:
+            info = os.lstat(index.root / relative)
+        except OSError:
+            continue  # tracked but deleted from the work tree
+        if stat.S_ISLNK(info.st_mode):
+            index.skip("symlink (not followed)", relative)
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            index.skip("not a regular file", relative)
+            continue
+        if len(index.files) >= file_limit:
+            index.skip("over the file limit", relative)
+            continue
+        if info.st_size > index.size_limit:
+            index.skip(f"over {index.size_limit // 1024} KiB", relative)
+        index.files[relative] = IndexedFile(relative, info.st_size)
+
+
+def _real_folder(root: Path, parts: list[str], known: dict[str, bool]) -> bool:
+    """Whether every folder in `parts` is a real directory, not a link (memoised per prefix)."""
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        if prefix not in known:
+            try:
+                mode = os.lstat(root / prefix).st_mode
+            except OSError:
+                mode = 0
+            known[prefix] = stat.S_ISDIR(mode)
+        if not known[prefix]:
+            return False
+    return True
 
 
 def _root_gitignore(root: Path, size_limit: int) -> str:
