@@ -88,13 +88,13 @@ def test_unpinned_dependencies_fail_and_lock_file_fixes_it(repo: Repo) -> None:
     assert finding(repo(files), "EN4").status is Status.FAIL
 
 
-def test_declared_but_never_imported_dependency_fails(repo: Repo) -> None:
+def test_a_framework_declared_for_show_earns_half(repo: Repo) -> None:
     files: dict[str, str | bytes] = {
         "pyproject.toml": '[project]\nname="x"\ndependencies = ["httpx==0.28.1", "langchain==0.3.0", "uvicorn==0.32.0"]\n',
         "app.py": "import httpx\n",
     }
     en4 = finding(repo(files), "EN4")
-    assert en4.status is Status.FAIL
+    assert en4.status is Status.PASS and en4.verdict.credit == 0.5
     assert "langchain" in en4.verdict.detail and "uvicorn" not in en4.verdict.detail
 
 

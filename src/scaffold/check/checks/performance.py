@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from scaffold.check.evidence.dependencies import PyProject
 from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
@@ -13,6 +14,7 @@ from scaffold.check.evidence.tasks import Tasks
 from scaffold.check.model import PERFORMANCE, Check, Location, Verdict, failed, passed
 from scaffold.check.numbers import parse_shown_number
 
+_BENCH_COMMAND = re.compile(r"bench|load-?test|latency|perf\b", re.I)
 _BENCH_TASKS = ("bench", "benchmark", "benchmarks", "load-test", "loadtest", "perf", "latency")
 _BENCH_FILE = re.compile(
     r"(^|/)(bench[\w-]*\.py|[\w-]*_bench(mark)?\.py|locustfile\.py|[\w-]*load[_-]?test[\w-]*\.(py|js)|k6[\w-]*\.js)$",
@@ -43,17 +45,21 @@ class PF1(PerformanceCheck):
         "Add `make bench`: a script that sends N requests at a few concurrency levels and records latency percentiles."
     )
 
-    def check(self, tasks: Tasks, python: PythonSources, files: FileIndex) -> Verdict:
+    def check(self, tasks: Tasks, python: PythonSources, files: FileIndex, pyproject: PyProject | None) -> Verdict:
         """There is no way to measure latency or throughput."""
         task = tasks.get(*_BENCH_TASKS)
         if task is not None and (task.commands or task.prerequisites):
             return passed(f"task '{task.name}'", task.location)
+        scripts = (pyproject.table("project", "scripts") if pyproject is not None else None) or {}
+        for name, target in scripts.items():
+            if _BENCH_COMMAND.search(name):
+                return passed(f"benchmark command '{name}' ({target})", Location(pyproject.path, pyproject.line_of(name)))
         for module in python.code:
             if (_BENCH_FILE.search(module.path) or "benchmarks/" in module.path) and module.line_count >= 15:
                 return passed(f"benchmark script {module.path}", Location(module.path, 1))
-        scripts = [f for f in files if _BENCH_FILE.search(f.path) and f.suffix == ".js"]
-        if scripts:
-            return passed(f"load-test script {scripts[0].path}", Location(scripts[0].path))
+        shell = [f for f in files if f.suffix in (".js", ".sh") and (_BENCH_FILE.search(f.path) or "benchmarks/" in f.path)]
+        if shell:
+            return passed(f"load-test script {shell[0].path}", Location(shell[0].path))
         return failed("no bench task and no benchmark script")
 
 

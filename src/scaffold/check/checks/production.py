@@ -11,7 +11,7 @@ from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
 from scaffold.check.evidence.secrets import SecretScan
-from scaffold.check.model import PRODUCTION, Check, Location, Verdict, failed, passed
+from scaffold.check.model import PRODUCTION, Check, Location, Verdict, failed, partially_passed, passed
 
 _HTTP_FRAMEWORKS = (
     "fastapi",
@@ -27,6 +27,9 @@ _HTTP_FRAMEWORKS = (
     "gradio",
     "streamlit",
 )
+_UI_FRAMEWORKS = ("streamlit", "gradio", "chainlit")
+_SCREENSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".webm")
+_NOT_A_SCREENSHOT = re.compile(r"diagram|architecture|logo|icon|banner|flow ?chart|schema", re.I)
 _TRACING_MODULES = (
     "opentelemetry",
     "prometheus_client",
@@ -80,6 +83,14 @@ class PR1(ProductionCheck):
         for module in python.code:
             if module.imports_any("typer", "click", "argparse") and module.has_main_guard:
                 return passed(f"command-line interface in {module.path}", Location(module.path, 1))
+        for module in python.code:
+            ui = next((name for name in _UI_FRAMEWORKS if name in module.imports), None)
+            if ui is not None:
+                return partially_passed(
+                    0.5,
+                    f"a {ui} UI in {module.path}, but no HTTP API or CLI another program could call",
+                    Location(module.path, module.imports[ui]),
+                )
         return failed("no HTTP routes, gRPC service or CLI entry point in the code")
 
 
@@ -137,10 +148,29 @@ class PR4(ProductionCheck):
     weight = 0.5
     fix = "Link a live demo (Hugging Face Space, fly.io …), a short video or a screenshot/recording committed under docs/."
 
-    def check(self, readme: Markdown | None, files: FileIndex) -> Verdict:
+    def check(self, writeup: list[Markdown], files: FileIndex) -> Verdict:
         """A reviewer cannot see the system working without installing it."""
-        if readme is None:
+        if not writeup:
             return failed("no README")
+        for readme in writeup:
+            verdict = self.judge(readme, files)
+            if verdict is not None:
+                return verdict
+        for readme in writeup:
+            for link in readme.links:
+                local = link.target.split("#", 1)[0].lstrip("./")
+                resolved = f"{readme.path.rpartition('/')[0]}/{local}".lstrip("/")
+                shown = next((path for path in (local, resolved) if path in files), None)
+                if (
+                    link.is_image
+                    and shown is not None
+                    and shown.lower().endswith(_SCREENSHOT_SUFFIXES)
+                    and not _NOT_A_SCREENSHOT.search(f"{link.text} {shown}")
+                ):
+                    return passed(f"screenshot {shown}", Location(readme.path, link.line))
+        return failed("no demo URL, video or screenshot linked from the README")
+
+    def judge(self, readme: Markdown, files: FileIndex) -> Verdict | None:
         for link in readme.links:
             if _BADGE.search(link.target):
                 continue
@@ -160,7 +190,7 @@ class PR4(ProductionCheck):
                 return passed(f"recording {local}", Location(readme.path, link.line))
             if not is_local and _DEMO_WORDS.search(link.text):
                 return passed(f"demo link '{link.text}'", Location(readme.path, link.line))
-        return failed("no demo URL, video or screenshot linked from the README")
+        return None
 
 
 class PR5(ProductionCheck):
@@ -185,12 +215,19 @@ class PR5(ProductionCheck):
             reads = [
                 (m.path, m.names[n]) for m in python.code for n in ("getenv", "environ", "BaseSettings") if n in m.names
             ]
+            # No secret is committed, which is what matters most; the missing example costs half.
             if reads:
-                return failed(
-                    f"settings come from the environment ({reads[0][0]}:{reads[0][1]}) but no .env.example documents them",
+                return partially_passed(
+                    0.5,
+                    f"no secrets committed; settings come from the environment ({reads[0][0]}:{reads[0][1]}) "
+                    "but no .env.example documents them",
                     Location(*reads[0]),
                 )
-            return failed("no .env.example: document the settings the project reads from the environment")
+            if not python.code:
+                return failed("no code and no .env.example: nothing shows where configuration comes from")
+            return partially_passed(
+                0.5, "no secrets committed, but no .env.example documents the settings the project reads"
+            )
         return passed(
             f"no secrets in {secrets.scanned_files} text files; settings documented in {secrets.env_examples[0]}",
             Location(secrets.env_examples[0]),

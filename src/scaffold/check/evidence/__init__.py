@@ -22,7 +22,7 @@ from scaffold.check.evidence.deployment import Deployment, collect_deployment
 from scaffold.check.evidence.eval_sets import EvalSets, collect_eval_sets
 from scaffold.check.evidence.files import DEFAULT_SIZE_LIMIT, FileIndex, build_file_index
 from scaffold.check.evidence.history import GitHistory, read_git_history
-from scaffold.check.evidence.markdown import Markdown, parse_markdown
+from scaffold.check.evidence.markdown import Markdown, linked_documents, parse_markdown
 from scaffold.check.evidence.python_source import PythonSources, collect_python_sources
 from scaffold.check.evidence.results import ResultsData, collect_results
 from scaffold.check.evidence.secrets import SecretScan, scan_for_secrets
@@ -30,6 +30,7 @@ from scaffold.check.evidence.tasks import Tasks, collect_tasks
 from scaffold.check.evidence.tooling import Tooling, collect_tooling
 from scaffold.check.evidence.tracks import TrackDetection, detect_tracks
 
+MAX_LINKED_DOCUMENTS = 8
 README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
 
 
@@ -41,6 +42,7 @@ class Repository:
             "root",
             "files",
             "readme",
+            "writeup",
             "pyproject",
             "dependencies",
             "python",
@@ -108,6 +110,19 @@ class Repository:
             return None
         text = self.files.read_text(found.path)
         return parse_markdown(found.path, text) if text is not None else None
+
+    @cached_property
+    def writeup(self) -> list[Markdown]:
+        """The README, then the Markdown documents it links to in the repository (one hop, at most
+        MAX_LINKED_DOCUMENTS): a report or design note a reviewer opens from the README is part of it."""
+        if self.readme is None:
+            return []
+        documents = [self.readme]
+        for path in linked_documents(self.readme, self.files)[:MAX_LINKED_DOCUMENTS]:
+            text = self.files.read_text(path)
+            if text is not None:
+                documents.append(parse_markdown(path, text))
+        return documents
 
     @cached_property
     def pyproject(self) -> PyProject | None:

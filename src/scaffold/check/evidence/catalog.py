@@ -9,6 +9,15 @@ from scaffold.check.evidence.vocabulary import Tool, vocabulary
 # The rubric's tools come from the shared vocabulary (tools.toml), where `rubric = true`.
 TOOLS: tuple[Tool, ...] = tuple(tool for tool in vocabulary() if tool.rubric)
 
+# Distributions of the frameworks a README names to impress (agent/RAG frameworks, eval frameworks,
+# vector stores): declared and never imported, they are there for show.
+FRAMEWORK_PACKAGES: frozenset[str] = frozenset(
+    package
+    for tool in vocabulary()
+    if tool.category in ("agent framework", "orchestration", "eval framework", "vector store")
+    for package in tool.packages
+)
+
 BUZZWORDS = re.compile(
     r"\b(leverag\w*|ai[- ]powered|cutting[- ]edge|synerg\w*|revolutioni[sz]\w*|game[- ]chang\w*|"
     r"state[- ]of[- ]the[- ]art|next[- ]gen(eration)?|seamless(ly)?|world[- ]class|best[- ]in[- ]class|"

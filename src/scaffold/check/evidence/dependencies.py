@@ -83,7 +83,7 @@ def load_pyproject(files: FileIndex) -> PyProject | None:
 
 def _parse_requirement(raw: str, location: Location, runtime: bool) -> Dependency | None:
     text = raw.split("#", 1)[0].strip()
-    if not text or text.startswith(("-", "git+", "http", ".", "/")):
+    if not text or text.startswith(("-", "git+", "http://", "https://", ".", "/")):
         return None
     match = _REQUIREMENT.match(text)
     if not match:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from scaffold.check.evidence.files import FileIndex
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _MAX_LINE = 4000
@@ -255,3 +260,34 @@ def parse_markdown(path: str, text: str) -> Markdown:
     for section in open_sections:
         section.end_line = len(lines)
     return doc
+
+
+_DOCUMENT_SUFFIXES = (".md", ".markdown")
+
+
+def linked_documents(readme: Markdown, files: FileIndex) -> list[str]:
+    """Repository paths of the Markdown documents `readme` links to (relative links only; a link to
+    a folder means its README.md), in the order they are linked, each once."""
+    base = readme.path.rpartition("/")[0]
+    found: list[str] = []
+    for link in readme.links:
+        target = link.target.split("#", 1)[0].split("?", 1)[0].strip()
+        if link.is_image or not target or "://" in target or target.startswith(("/", "mailto:")):
+            continue
+        parts: list[str] = [p for p in base.split("/") if p]
+        for part in unquote(target).split("/"):
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not parts:
+                    break
+                parts.pop()
+            else:
+                parts.append(part)
+        else:
+            path = "/".join(parts)
+            if not path.lower().endswith(_DOCUMENT_SUFFIXES):
+                path = f"{path}/README.md" if path else "README.md"
+            if path != readme.path and path in files and path not in found:
+                found.append(path)
+    return found

@@ -11,8 +11,12 @@ from typing import Any
 
 from scaffold.check.evidence.files import FileIndex, IndexedFile
 
-_RESULTS_DIRECTORIES = frozenset(
-    {"results", "reports", "metrics", "outputs", "runs", "experiments", "evaluations", "scores", "benchmarks"}
+# Folders that hold results: results/, reports/, docs/results/, dynamic_tools_benchmark_results/,
+# raw_data/, historical_trajectories/ … (an eval *set* lives in evals/ or data/, never here).
+_RESULTS_DIRECTORY = re.compile(
+    r"results?$|^(reports?|metrics|outputs?|runs|experiments?|evaluations?|scores|benchmarks?|raw_data|"
+    r"leaderboards?)$|trajector",
+    re.I,
 )
 # What says how a run was configured (what an ablation varies): a container of settings, or a
 # setting's own name.
@@ -151,7 +155,7 @@ def _is_results_file(indexed: IndexedFile) -> bool:
     directories = {part.lower() for part in indexed.parts[:-1]}
     if directories & {"node_modules", "fixtures", "golden", "data"}:
         return False
-    return bool(directories & _RESULTS_DIRECTORIES) or bool(_RESULTS_NAME.search(indexed.name))
+    return any(_RESULTS_DIRECTORY.search(d) for d in directories) or bool(_RESULTS_NAME.search(indexed.name))
 
 
 def parse_results_file(path: str, text: str) -> ResultsFile | None:

@@ -1,0 +1,135 @@
+"""Rules changed after scoring real public repositories by hand (evals/real/): each test names
+what a careful reviewer credits that the checker used to miss, or the reverse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scaffold.check.evidence.history import Commit, GitHistory
+from scaffold.check.model import Status
+from scaffold.check.runner import CheckRun, compute_check
+from tests.check.conftest import finding
+
+Repo = Callable[[dict[str, str | bytes]], CheckRun]
+DAY = 86_400
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+RESULTS_TABLE = "| config | p50 ms | tok/s |\n|---|---:|---:|\n| fp16 | 41.0 | 812 |\n| awq | 35.5 | 930 |\n"
+
+
+def test_a_report_the_readme_links_to_is_part_of_the_write_up(repo: Repo) -> None:
+    readme = "# Bench\n\nServing benchmarks. The full write-up is in [the report](reports/README.md).\n"
+    report = f"# Report\n\n## Results\n\n{RESULTS_TABLE}\n## Limitations\n\n" + "Only one GPU was used. " * 8 + "\n"
+    run = repo({"README.md": readme, "reports/README.md": report})
+    st4 = finding(run, "ST4")
+    assert st4.status is Status.PASS and st4.verdict.evidence[0].path == "reports/README.md"
+    assert finding(run, "ST5").status is Status.PASS
+
+
+def test_linked_documents_stay_inside_the_tree_and_must_be_markdown(repo: Repo) -> None:
+    readme = "# App\n\n[up](../README.md) [abs](/etc/passwd) [web](https://example.com/r.md) [code](app.py)\n"
+    run = repo({"README.md": readme, "app.py": "## Results\n"})
+    assert finding(run, "ST4").verdict.detail == "no section headed Results / Evaluation / Benchmarks"
+
+
+def test_settings_from_the_environment_without_an_example_file_earn_half(repo: Repo) -> None:
+    pr5 = finding(repo({"app.py": "import os\nKEY = os.getenv('KEY')\n"}), "PR5")
+    assert pr5.status is Status.PASS and pr5.verdict.credit == 0.5 and "no .env.example" in pr5.verdict.detail
+    assert finding(repo({"README.md": "# Notes\n"}), "PR5").status is Status.FAIL  # no code: nothing to credit
+
+
+def test_a_streamlit_ui_is_half_a_serving_interface(repo: Repo) -> None:
+    pr1 = finding(repo({"app.py": "import streamlit as st\n\nst.title('Ask')\n"}), "PR1")
+    assert pr1.status is Status.PASS and pr1.verdict.credit == 0.5
+
+
+def test_an_embedded_screenshot_counts_as_a_demo_but_a_diagram_does_not(repo: Repo) -> None:
+    shot = repo({"README.md": "# App\n\n![Grafana during the sweep](docs/grafana.png)\n", "docs/grafana.png": PNG})
+    assert finding(shot, "PR4").status is Status.PASS
+    diagram = repo({"README.md": "# App\n\n![overview](docs/architecture.png)\n", "docs/architecture.png": PNG})
+    assert finding(diagram, "PR4").status is Status.FAIL
+
+
+def test_a_dependency_pinned_in_any_manifest_is_pinned_and_a_few_loose_ones_are_tolerated(repo: Repo) -> None:
+    pinned = [f"pkg{i}==1.0" for i in range(12)]
+    files: dict[str, str | bytes] = {
+        "pyproject.toml": '[project]\nname="x"\ndependencies = ["httpx"]\n',
+        "backend/requirements.txt": "httpx==0.28.1\n",
+        "app.py": "import httpx\n",
+    }
+    assert finding(repo(files), "EN4").verdict.credit == 1.0
+    loose = "\n".join([*pinned, "pkg12"]) + "\n"
+    code = "\n".join(f"import pkg{i}" for i in range(13)) + "\n"
+    assert finding(repo({"requirements.txt": loose, "app.py": code}), "EN4").verdict.credit == 1.0
+    half = "\n".join([*pinned[:6], *[f"pkg{i}" for i in range(6, 12)]]) + "\n"
+    assert finding(repo({"requirements.txt": half, "app.py": code}), "EN4").verdict.credit == 0.5
+
+
+def test_an_unused_utility_dependency_is_not_a_failure(repo: Repo) -> None:
+    files: dict[str, str | bytes] = {
+        "requirements.txt": "httpx==0.28.1\npython-dotenv==1.0.1\n",
+        "app.py": "import httpx\n",
+    }
+    en4 = finding(repo(files), "EN4")
+    assert en4.status is Status.PASS and en4.verdict.credit == 1.0 and "python-dotenv" in en4.verdict.detail
+
+
+def _commits(*authors: str) -> GitHistory:
+    """Newest first, one a day."""
+    count = len(authors)
+    return GitHistory(
+        commits=[
+            Commit(f"{i:040x}", author, 1_700_000_000 + (count - i) * DAY, author) for i, author in enumerate(authors)
+        ]
+    )
+
+
+def test_a_team_history_is_not_a_fork_but_a_copied_upstream_is() -> None:
+    team = _commits("bo@x.org", "ada@x.org", "ada@x.org", "bo@x.org", *["ada@x.org"] * 8)
+    verdict = compute_check("EN6", git_history=team)
+    assert verdict.status is Status.PASS and "team" in verdict.detail
+    fork = _commits("me@x.org", "me@x.org", *["upstream@x.org"] * 10)
+    assert compute_check("EN6", git_history=fork).status is Status.FAIL
+
+
+def test_results_in_any_results_folder_are_results(repo: Repo) -> None:
+    data = (
+        '{"run": {"utc_time": "2026-01-01T00:00:00Z", "git_commit": "abc", "config": {"model": "m"}}, "ttft_p50": 0.5}'
+    )
+    for path in ("docs/results/run1.json", "raw_data/summary/a.json", "historical_trajectories/gpt.json"):
+        ev4 = finding(repo({path: data}), "EV4")
+        assert ev4.status is Status.PASS and ev4.verdict.evidence[0].path == path, (path, ev4.verdict.detail)
+
+
+def test_a_benchmark_command_declared_as_a_console_script_is_a_benchmark(repo: Repo) -> None:
+    pyproject = '[project]\nname = "x"\n\n[project.scripts]\nllm-bench = "x.cli:main"\n'
+    pf1 = finding(repo({"pyproject.toml": pyproject}), "PF1")
+    assert pf1.status is Status.PASS and "llm-bench" in pf1.verdict.detail
+
+
+def test_two_named_tools_earn_half_of_st7_and_search_apis_are_tools(repo: Repo) -> None:
+    two = finding(repo({"README.md": "# Agent\n\nA LangGraph agent that searches the web with Tavily.\n"}), "ST7")
+    assert two.status is Status.PASS and two.verdict.credit == 0.5
+    none = finding(repo({"README.md": "# Agent\n\nAn agent that answers questions.\n"}), "ST7")
+    assert none.status is Status.FAIL
+
+
+def test_story_headings_reviewers_read_as_design_results_and_reproduce(repo: Repo) -> None:
+    readme = (
+        "# Tools\n\n## When to use which mode\n\nKeyword browse over semantic search because it is faster on small catalogs.\n\n"
+        f"## Throughput\n\n{RESULTS_TABLE}\n## Running it yourself\n\n```bash\npip install .\n```\n"
+    )
+    run = repo({"README.md": readme})
+    assert [finding(run, c).status for c in ("ST3", "ST4", "ST6")] == [Status.PASS] * 3
+
+
+def test_an_architecture_section_in_prose_earns_half(repo: Repo) -> None:
+    prose = "The API server receives a question and the retriever fetches passages from the index. " * 3
+    st2 = finding(repo({"README.md": f"# App\n\n## Architecture\n\n{prose}\n"}), "ST2")
+    assert st2.status is Status.PASS and st2.verdict.credit == 0.5
+
+
+def test_a_readme_baseline_table_without_data_earns_half_of_ev5(repo: Repo) -> None:
+    table = "| variant | recall@5 |\n|---|---:|\n| baseline | 0.61 |\n| + reranker | 0.72 |\n"
+    ev5 = finding(repo({"README.md": f"# App\n\n## Ablation\n\n{table}"}), "EV5")
+    assert ev5.status is Status.PASS and ev5.verdict.credit == 0.5 and "not committed as data" in ev5.verdict.detail
