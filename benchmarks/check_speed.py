@@ -9,14 +9,18 @@ files, plus a few files over the size limit), then measures:
     does not grow with file size,
   * `repo-review` (with the sp-repo-review checks) on the same tree, when it is installed.
 
+  * every real public repository of the calibration set (evals/real/repos.yaml) whose git mirror
+    is present: the same two command lines on its checked-out tree, with its size on disk.
+
 Writes benchmarks/results/check_speed.json and check_speed.md.
 
-    python benchmarks/check_speed.py [--files 10000] [--runs 5]
+    python benchmarks/check_speed.py [--files 10000] [--runs 5] [--mirrors DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -257,10 +261,42 @@ def add_enormous_files(root: Path, count: int = 4, size: int = 2 * 2**30) -> Non
             handle.truncate(size)
 
 
+def time_real_trees(scaffold: str, repo_review: str | None, mirrors: Path | None) -> list[dict[str, object]]:
+    """The calibration set's real repositories whose mirrors are present, checked out and timed."""
+    spec = importlib.util.spec_from_file_location("real_run", HERE.parent / "evals" / "real" / "run.py")
+    if spec is None or spec.loader is None:
+        return []
+    real = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(real)
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="check-speed-real-") as scratch:
+        for entry in real.load_entries():
+            tree = real.materialize(entry, mirrors or real.DEFAULT_MIRRORS, Path(scratch))
+            if tree is None:
+                continue
+            size = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file() and not p.is_symlink())
+            files = sum(1 for p in tree.rglob("*") if p.is_file() and ".git" not in p.parts)
+            row: dict[str, object] = {
+                "repo": entry["repo"],
+                "commit": entry["commit"],
+                "size_mb": round(size / 1e6, 1),
+                "files": files,
+                "scaffold_check": time_command([scaffold, "check", str(tree), "--format", "json"], 3),
+            }
+            if repo_review:
+                theirs = time_command([repo_review, str(tree), "--format", "json"], 3)
+                row["repo_review"] = theirs
+                ours = row["scaffold_check"]["median_s"]  # type: ignore[index]
+                row["ratio"] = round(ours / theirs["median_s"], 2) if theirs["median_s"] else None
+            rows.append(row)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--mirrors", type=Path, default=None, help="git mirrors of evals/real/repos.yaml")
     args = parser.parse_args()
     scaffold = shutil.which("scaffold", path=str(BIN)) or "scaffold"
     repo_review = shutil.which("repo-review", path=str(BIN))
@@ -291,6 +327,7 @@ def main() -> int:
         if repo_review:
             row["repo_review"] = time_command([repo_review, str(tree), "--format", "json"], 3)
         fixtures.append(row)
+    real = time_real_trees(scaffold, repo_review, args.mirrors)
     result = {
         "machine": {
             "python": platform.python_version(),
@@ -306,6 +343,7 @@ def main() -> int:
         "memory_with_4_sparse_2gib_files": memory_with_huge,
         "repo_review_cli": review,
         "calibration_trees": fixtures,
+        "real_trees": real,
         "ratio_cli_scaffold_over_repo_review": round(cli["median_s"] / review["median_s"], 2)
         if review
         else None,
@@ -347,6 +385,33 @@ def main() -> int:
         for row in fixtures:
             ours, theirs = row["scaffold_check"], row["repo_review"]
             lines.append(f"| {row['tree']} | {ours['median_s']} | {theirs['median_s']} |")  # type: ignore[index]
+    if real:
+        worst = max(real, key=lambda r: r["scaffold_check"]["median_s"])
+        ratios = [r["ratio"] for r in real if r.get("ratio") is not None]
+        lines += [
+            "",
+            f"Real public repositories (evals/real/repos.yaml, {len(real)} trees checked out from their mirrors; "
+            "median of 3 command-line runs, seconds):",
+            "",
+            "| repository | size MB | files | scaffold check | repo-review | ratio |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in sorted(real, key=lambda r: r["size_mb"]):
+            theirs = row.get("repo_review")
+            lines.append(
+                f"| {row['repo']} | {row['size_mb']} | {row['files']} | {row['scaffold_check']['median_s']} "
+                f"| {theirs['median_s'] if theirs else '-'} | {row.get('ratio') or '-'} |"
+            )
+        lines += [
+            "",
+            f"Slowest real tree: {worst['repo']} at {worst['scaffold_check']['median_s']} s. "
+            + (
+                f"Median ratio scaffold check / repo-review on real trees: {statistics.median(ratios):.2f} "
+                f"(max {max(ratios):.2f})."
+                if ratios
+                else ""
+            ),
+        ]
     lines += [
         "",
         f"Peak RSS {memory['peak_rss_mib']} MiB (Python allocations peak {memory['tracemalloc_peak_mib']} MiB); "
