@@ -133,3 +133,15 @@ def test_a_readme_baseline_table_without_data_earns_half_of_ev5(repo: Repo) -> N
     table = "| variant | recall@5 |\n|---|---:|\n| baseline | 0.61 |\n| + reranker | 0.72 |\n"
     ev5 = finding(repo({"README.md": f"# App\n\n## Ablation\n\n{table}"}), "EV5")
     assert ev5.status is Status.PASS and ev5.verdict.credit == 0.5 and "not committed as data" in ev5.verdict.detail
+
+
+def test_pasted_benchmark_output_in_a_results_section_earns_half_of_st4(repo: Repo) -> None:
+    output = "```\nMean TTFT (ms): 41.2\nP99 TTFT (ms): 88.0\nMean TPOT (ms): 12.5\nThroughput: 812.5 tok/s\nP99 ITL (ms): 30.1\n```\n"
+    st4 = finding(repo({"README.md": f"# Bench\n\n## Results\n\n{output}"}), "ST4")
+    assert st4.status is Status.PASS and st4.verdict.credit == 0.5
+
+
+def test_a_prometheus_scrape_config_is_half_of_observability(repo: Repo) -> None:
+    scrape = "scrape_configs:\n  - job_name: vllm\n    static_configs:\n      - targets: ['localhost:8000']\n"
+    pr3 = finding(repo({"observability/prometheus.yml": scrape, "app.py": "x = 1\n"}), "PR3")
+    assert pr3.status is Status.PASS and pr3.verdict.credit == 0.5

@@ -27,6 +27,7 @@ _HTTP_FRAMEWORKS = (
     "gradio",
     "streamlit",
 )
+_METRICS_CONFIG = re.compile(r"(^|/)prometheus\.ya?ml$|(^|/)grafana/.*dashboards?/[^/]+\.json$|(^|/)otel-collector[\w.-]*\.ya?ml$")
 _UI_FRAMEWORKS = ("streamlit", "gradio", "chainlit")
 _SCREENSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".webm")
 _NOT_A_SCREENSHOT = re.compile(r"diagram|architecture|logo|icon|banner|flow ?chart|schema", re.I)
@@ -122,7 +123,7 @@ class PR3(ProductionCheck):
     id = "PR3"
     fix = "Create a tracer (opentelemetry.trace.get_tracer) and wrap retrieval and generation in spans; export metrics with prometheus_client."
 
-    def check(self, python: PythonSources) -> Verdict:
+    def check(self, python: PythonSources, files: FileIndex) -> Verdict:
         """No tracing or metrics in the running code, or the import is never used."""
         imported_only: list[Location] = []
         for module in python.code:
@@ -133,6 +134,13 @@ class PR3(ProductionCheck):
                 if use is not None:
                     return passed(f"{root} used in {module.path} ({use[0]})", Location(module.path, use[1]))
                 imported_only.append(Location(module.path, module.imports[root]))
+        scraped = next((f for f in files if _METRICS_CONFIG.search(f.path)), None)
+        if scraped is not None and not imported_only:
+            return partially_passed(
+                0.5,
+                f"metrics collected by configuration ({scraped.path}), not instrumented in the code",
+                Location(scraped.path),
+            )
         if imported_only:
             return failed(
                 f"tracing/metrics imported in {imported_only[0].path} but never used (no tracer, span or metric)",

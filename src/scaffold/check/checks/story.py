@@ -99,6 +99,8 @@ _RESULTS_HEADING = re.compile(
     r"findings",
     re.I,
 )
+# A number with a unit or a decimal point, as benchmark tools print them ("41.2 ms", "812.5 tok/s").
+_MEASURED = re.compile(r"\b\d+\.\d+\b|\b\d+(?:\.\d+)?\s*(?:ms|s|tok/s|tokens/s|req/s|%)(?![\w/])")
 _FAILURE_HEADING = re.compile(
     r"failure|limitation|known issue|error analysis|what (doesn.t|does not) work|caveat|where it (fails|breaks)|weakness|lessons",
     re.I,
@@ -324,6 +326,15 @@ class ST4(StoryCheck):
                         Location(readme.path, table.line),
                     )
                 empty_tables += 1
+        for section in sections:
+            for block in section.code_blocks:
+                numbers = [n for line in block.lines for n in _MEASURED.findall(line)]
+                if len(numbers) >= 5:
+                    return partially_passed(
+                        0.5,
+                        f"'{section.title}' shows {len(numbers)} measured numbers as pasted output, not a table",
+                        Location(readme.path, block.line),
+                    )
         if empty_tables:
             return failed("the results tables hold no numbers", _section_evidence(readme, sections[0]))
         return failed(f"'{sections[0].title}' has no metrics table", _section_evidence(readme, sections[0]))
