@@ -145,3 +145,11 @@ def test_a_prometheus_scrape_config_is_half_of_observability(repo: Repo) -> None
     scrape = "scrape_configs:\n  - job_name: vllm\n    static_configs:\n      - targets: ['localhost:8000']\n"
     pr3 = finding(repo({"observability/prometheus.yml": scrape, "app.py": "x = 1\n"}), "PR3")
     assert pr3.status is Status.PASS and pr3.verdict.credit == 0.5
+
+
+def test_a_full_pass_in_a_linked_document_beats_a_partial_one_in_the_readme(repo: Repo) -> None:
+    prose = "The API server receives a question and the retriever fetches passages from the index. " * 3
+    readme = f"# App\n\n## Architecture\n\n{prose}\n\nDetails: [design](docs/design.md)\n"
+    design = "# Design\n\n## Architecture\n\n```mermaid\ngraph LR\n  api --> retriever\n```\n"
+    st2 = finding(repo({"README.md": readme, "docs/design.md": design}), "ST2")
+    assert st2.status is Status.PASS and st2.verdict.credit == 1.0 and st2.verdict.evidence[0].path == "docs/design.md"

@@ -165,16 +165,18 @@ def _no_readme() -> Verdict:
 
 
 def _across(writeup: list[Markdown], judge: Callable[[Markdown], Verdict]) -> Verdict:
-    """The first passing verdict over the README and the documents it links to; else the README's."""
+    """The best verdict over the README and the documents it links to (the first full pass, else the
+    pass with the most credit); with no pass anywhere, the README's own failure."""
     if not writeup:
         return _no_readme()
     verdicts = []
     for document in writeup:
         verdict = judge(document)
-        if verdict.status is Status.PASS:
+        if verdict.status is Status.PASS and verdict.credit >= 1:
             return verdict
         verdicts.append(verdict)
-    return verdicts[0]
+    passes = [v for v in verdicts if v.status is Status.PASS]
+    return max(passes, key=lambda v: v.credit) if passes else verdicts[0]
 
 
 class ST1(StoryCheck):
