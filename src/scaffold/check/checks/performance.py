@@ -50,10 +50,11 @@ class PF1(PerformanceCheck):
         task = tasks.get(*_BENCH_TASKS)
         if task is not None and (task.commands or task.prerequisites):
             return passed(f"task '{task.name}'", task.location)
-        scripts = (pyproject.table("project", "scripts") if pyproject is not None else None) or {}
-        for name, target in scripts.items():
-            if _BENCH_COMMAND.search(name):
-                return passed(f"benchmark command '{name}' ({target})", Location(pyproject.path, pyproject.line_of(name)))
+        if pyproject is not None:
+            for name, target in (pyproject.table("project", "scripts") or {}).items():
+                if _BENCH_COMMAND.search(name):
+                    location = Location(pyproject.path, pyproject.line_of(name))
+                    return passed(f"benchmark command '{name}' ({target})", location)
         for module in python.code:
             if (_BENCH_FILE.search(module.path) or "benchmarks/" in module.path) and module.line_count >= 15:
                 return passed(f"benchmark script {module.path}", Location(module.path, 1))
