@@ -47,15 +47,129 @@ AGENT_NAME = "weather-analyst"
 Status = Literal["answered", "step_budget_exhausted", "token_budget_exhausted", "model_unavailable", "model_error"]
 Event = dict[str, Any]
 
-INSTRUCTIONS = """You answer questions about daily Seattle weather from 2012 to 2015 by calling tools.
-Table weather has the columns day, precipitation_mm, temp_max_c, temp_min_c, wind_ms, weather.
-Tools: query_database (SQL), convert_units (mm/in, C/F, m/s to km/h), calculate (arithmetic).
-Example. Question: What was the total precipitation in May 2013, in inches?
-query_database({"sql": "SELECT SUM(precipitation_mm) FROM weather WHERE day BETWEEN '2013-05-01' AND '2013-05-31'"})
-returned {"columns": ["sum"], "rows": [[45.2]]}
-convert_units({"value": 45.2, "from_unit": "mm", "to_unit": "in"}) returned {"value": 1.7795, "unit": "in"}
-Final answer: {"answer": 1.7795, "unit": "in"}
-When you have the number, reply with only the final answer JSON."""
+# The schema, the conventions a question maps onto, and worked examples. The local model is a 270M
+# base model that completes patterns rather than following instructions: it writes the SQL by
+# analogy with the examples, so each SQL shape the questions need appears once, and each example is
+# rendered the way llama_cpp's dialect shows calls and results, so the run continues the pattern.
+# A month is matched by its name (to_char(day, 'FMMonth YYYY') = 'March 2013'), which the model can
+# copy from the question, where BETWEEN needs the month's number and last day and it got both wrong.
+# The example months are months no evaluation task asks about; the numbers are the real results.
+_HEADER = """You answer questions about daily Seattle weather from 2012 to 2015 by calling tools, \
+then reply with the final answer JSON.
+Table weather has one row per day and the columns:
+day (date), precipitation_mm (rain in mm), temp_max_c (daily maximum temperature in C), \
+temp_min_c (daily minimum temperature in C), wind_ms (wind speed in m/s), \
+weather (label: 'drizzle', 'fog', 'rain', 'snow' or 'sun').
+One month is: to_char(day, 'FMMonth YYYY') = 'March 2013'
+total = SUM, mean = AVG, highest = MAX, lowest = MIN, number of days = COUNT(*).
+Tools: query_database (SQL), convert_units (mm to in, C to F, m/s to km/h), calculate (arithmetic)."""
+
+
+def _rows(columns: list[str], rows: list[list[Any]]) -> str:
+    return json.dumps({"columns": columns, "rows": rows, "truncated": False}, separators=(",", ":"))
+
+
+def _month_sql(select: str, month: str, condition: str = "") -> str:
+    where = f"{condition} AND " if condition else ""
+    return f"SELECT {select} FROM weather WHERE {where}to_char(day, 'FMMonth YYYY') = '{month}'"
+
+
+_YEARLY_AUGUST = (
+    "SELECT to_char(day,'YYYY'),AVG(temp_max_c) FROM weather WHERE to_char(day,'FMMonth')='August' GROUP BY 1"
+)
+_AUGUST_BY_YEAR = [
+    ["2012", 25.858064651489258],
+    ["2013", 26.119354924848004],
+    ["2014", 26.383870893909084],
+    ["2015", 26.08709661422237],
+]
+# (question, [(tool, arguments, result)], final answer); the order matters to a model this small.
+_EXAMPLES: list[tuple[str, list[tuple[str, dict[str, Any], str]], tuple[float, str]]] = [
+    (
+        "What was the total precipitation in Seattle in February 2012, in inches?",
+        [
+            (
+                "query_database",
+                {"sql": _month_sql("SUM(precipitation_mm)", "February 2012")},
+                _rows(["sum"], [[92.30001]]),
+            ),
+            ("convert_units", {"value": 92.30001, "to_unit": "in", "from_unit": "mm"}, '{"value":3.6339,"unit":"in"}'),
+        ],
+        (3.6339, "in"),
+    ),
+    (
+        "What was the highest daily maximum temperature in Seattle in August 2015, in degrees Fahrenheit?",
+        [
+            ("query_database", {"sql": _month_sql("MAX(temp_max_c)", "August 2015")}, _rows(["max"], [[33.3]])),
+            ("convert_units", {"value": 33.3, "to_unit": "F", "from_unit": "C"}, '{"value":91.94,"unit":"F"}'),
+        ],
+        (91.94, "F"),
+    ),
+    (
+        "What was the lowest daily minimum temperature in Seattle in February 2014, in °C?",
+        [("query_database", {"sql": _month_sql("MIN(temp_min_c)", "February 2014")}, _rows(["min"], [[-6.0]]))],
+        (-6.0, "C"),
+    ),
+    (
+        "How much higher was the average daily maximum temperature in August 2014 than in August 2012 "
+        "(2014 minus 2012), in °C?",
+        [
+            ("query_database", {"sql": _YEARLY_AUGUST}, _rows(["to_char", "avg"], _AUGUST_BY_YEAR)),
+            ("calculate", {"expression": "26.383870893909084 - 25.858064651489258"}, '{"value":0.525806}'),
+        ],
+        (0.525806, "C"),
+    ),
+    (
+        "On how many days in February 2014 was the Seattle weather labelled 'fog'?",
+        [
+            (
+                "query_database",
+                {"sql": _month_sql("COUNT(*)", "February 2014", "weather = 'fog'")},
+                _rows(["count"], [[17]]),
+            )
+        ],
+        (17, "days"),
+    ),
+    (
+        "On how many days in October 2015 did more than 5 mm of rain fall in Seattle?",
+        [
+            (
+                "query_database",
+                {"sql": _month_sql("COUNT(*)", "October 2015", "precipitation_mm > 5")},
+                _rows(["count"], [[6]]),
+            )
+        ],
+        (6, "days"),
+    ),
+    (
+        "What was the mean daily wind speed in Seattle in April 2014, in km/h?",
+        [
+            (
+                "query_database",
+                {"sql": _month_sql("AVG(wind_ms)", "April 2014")},
+                _rows(["avg"], [[3.696666638056437]]),
+            ),
+            (
+                "convert_units",
+                {"value": 3.696666638056437, "to_unit": "km/h", "from_unit": "m/s"},
+                '{"value":13.308,"unit":"km/h"}',
+            ),
+        ],
+        (13.308, "km/h"),
+    ),
+]
+
+
+def _example(question: str, calls: list[tuple[str, dict[str, Any], str]], final: tuple[float, str]) -> str:
+    lines = [f"Question: {question}"]
+    for name, arguments, result in calls:
+        lines += [f"{name}({json.dumps(arguments, ensure_ascii=False)})", f"{name} returned: {result}"]
+    answer, unit = final
+    lines.append(f"Final answer: {json.dumps({'answer': answer, 'unit': unit})}")
+    return "\n".join(lines)
+
+
+INSTRUCTIONS = "\n\n".join([_HEADER, *(_example(*example) for example in _EXAMPLES)])
 
 
 @dataclass

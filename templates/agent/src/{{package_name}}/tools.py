@@ -102,8 +102,8 @@ def calculator_tool() -> Tool:
 def conversion_tool(service_url: str, client: httpx.Client) -> Tool:
     def convert_units(
         value: Annotated[float, Field(description="The number to convert.")],
-        from_unit: Annotated[Unit, Field(description="Unit of value.")],
         to_unit: Annotated[Unit, Field(description="Unit wanted.")],
+        from_unit: Annotated[Unit, Field(description="Unit of value.")],
     ) -> Converted:
         """Convert a length (mm, cm, in), temperature (C, F, K) or speed (m/s, km/h, mph) via the unit service."""
         try:
