@@ -153,3 +153,35 @@ def test_a_full_pass_in_a_linked_document_beats_a_partial_one_in_the_readme(repo
     design = "# Design\n\n## Architecture\n\n```mermaid\ngraph LR\n  api --> retriever\n```\n"
     st2 = finding(repo({"README.md": readme, "docs/design.md": design}), "ST2")
     assert st2.status is Status.PASS and st2.verdict.credit == 1.0 and st2.verdict.evidence[0].path == "docs/design.md"
+
+
+def test_markdown_reports_in_a_results_folder_earn_half_where_data_would_earn_all(repo: Repo) -> None:
+    report = (
+        "# RTX 3050 run, 2026-06-27\n\nModel qwen2.5-1.5b, Q4_K_M quantization on an RTX 3050 GPU.\n\n"
+        "| concurrency | p50 ms | p95 ms |\n|---|---:|---:|\n| 1 | 41.0 | 60.2 |\n| 4 | 55.3 | 90.1 |\n\n"
+        "| variant | tok/s |\n|---|---:|\n| baseline (CPU) | 12.0 |\n| 20 GPU layers | 37.5 |\n"
+    )
+    files: dict[str, str | bytes] = {
+        "README.md": "# Bench\n\nA vLLM serving benchmark.\n",
+        "docs/results/rtx3050.md": report,
+        "bench.py": "import vllm\n" + "x = 1\n" * 20,
+        "Makefile": "bench:\n\tpython bench.py\n",
+    }
+    run = repo(files)
+    for check_id in ("EV4", "EV5", "PF2", "SV1", "SV2"):
+        verdict = finding(run, check_id).verdict
+        assert verdict.status is Status.PASS and verdict.credit == 0.5, (check_id, verdict.detail)
+        assert verdict.evidence[0].path == "docs/results/rtx3050.md", check_id
+
+
+def test_scripts_named_by_absolute_paths_are_not_this_trees_missing_files(repo: Repo) -> None:
+    readme = "# Bench\n\n## Procedure\n\n```bash\npython /home/me/vllm/benchmarks/benchmark_serving.py --model m\n```\n"
+    st6 = finding(repo({"README.md": readme}), "ST6")
+    assert st6.status is Status.PASS, st6.verdict.detail
+
+
+def test_a_screenshot_uploaded_to_the_forge_is_a_demo(repo: Repo) -> None:
+    readme = '# App\n\n<img alt="image" src="https://github.com/user-attachments/assets/71cd73fc" />\n'
+    assert finding(repo({"README.md": readme}), "PR4").status is Status.PASS
+    badge = "# App\n\n![build](https://img.shields.io/badge/build-passing-green)\n"
+    assert finding(repo({"README.md": badge}), "PR4").status is Status.FAIL

@@ -23,6 +23,8 @@ from scaffold.check.model import (
 )
 from scaffold.check.numbers import ShownNumber, parse_shown_number
 
+# What a report says about the run it records: a date, a model, hardware or a version.
+_REPORT_METADATA = re.compile(r"\b(20\d\d-\d\d-\d\d|model|gpu|cpu|hardware|version|commit)\b", re.I)
 FULL_EVAL_SET = 150
 MINIMUM_EVAL_SET = 50
 _EVAL_TASK_NAMES = ("eval", "evals", "evaluate", "evaluation", "benchmark-quality", "eval-all")
@@ -152,9 +154,17 @@ class EV4(EvaluationCheck):
     weight = 1.5
     fix = "Have `make eval` write results/eval.json with a `run` block (utc_time, git_commit, config, models) next to `metrics`."
 
-    def check(self, results: ResultsData) -> Verdict:
+    def check(self, results: ResultsData, reports: list[Markdown]) -> Verdict:
         """No results file, or results without the metadata needed to reproduce them."""
         if not results.files:
+            for report in reports:
+                numeric = [t for t in report.tables if sum(1 for c in t.cells() if parse_shown_number(c.text)) >= 2]
+                if numeric and _REPORT_METADATA.search(report.prose_text()):
+                    return partially_passed(
+                        0.5,
+                        f"results committed as a Markdown report ({report.path}), not as data a script can check",
+                        Location(report.path, numeric[0].line),
+                    )
             return failed("no results data committed (results/*.json)" + results.void_note())
         best: tuple[int, str, list[str]] | None = None
         for found in results.files:
@@ -185,7 +195,7 @@ class EV5(EvaluationCheck):
     id = "EV5"
     fix = "Run an ablation (baseline vs each change) and commit it (results/ablation.json) with a table in the README."
 
-    def check(self, results: ResultsData, writeup: list[Markdown]) -> Verdict:
+    def check(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
         """No baseline is compared with a measured change."""
         for found in results.files:
             name = found.path.lower()
@@ -199,7 +209,7 @@ class EV5(EvaluationCheck):
                 f"{len(sweep)} results files in {folder}/ with the same metrics and different configurations",
                 Location(sweep[0].path),
             )
-        for readme in writeup:
+        for readme in [*writeup, *reports]:
             for table in readme.tables:
                 labels = [row[0].text for row in table.rows if row]
                 numeric_rows = [row for row in table.rows if any(parse_shown_number(c.text) for c in row[1:])]

@@ -11,7 +11,7 @@ from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
 from scaffold.check.evidence.results import ResultsData
 from scaffold.check.evidence.tasks import Tasks
-from scaffold.check.model import PERFORMANCE, Check, Location, Verdict, failed, passed
+from scaffold.check.model import PERFORMANCE, Check, Location, Verdict, failed, partially_passed, passed
 from scaffold.check.numbers import parse_shown_number
 
 _BENCH_COMMAND = re.compile(r"bench|load-?test|latency|perf\b", re.I)
@@ -74,7 +74,7 @@ class PF2(PerformanceCheck):
     requires = frozenset({"PF1"})
     fix = "Write results/bench.json with p50/p95/p99 latency and a hardware block (CPU/GPU, driver, library versions)."
 
-    def check(self, results: ResultsData, readme: Markdown | None) -> Verdict:
+    def check(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
         """Latency claims without percentiles or without the hardware that produced them."""
         partial: str | None = None
         # a benchmark's own file is the evidence; an eval or ablation that also times itself comes after
@@ -86,7 +86,7 @@ class PF2(PerformanceCheck):
                 return passed(f"{found.path} has '{percentile}' and '{hardware}'", Location(found.path))
             if percentile:
                 partial = f"{found.path} has percentiles but no hardware record"
-        if readme is not None:
+        for readme in [*writeup, *reports]:
             tables = [
                 t
                 for t in readme.tables
@@ -94,8 +94,9 @@ class PF2(PerformanceCheck):
             ]
             hardware_lines = readme.find_lines(_HARDWARE_TEXT)
             if tables and hardware_lines:
-                return failed(
-                    "percentiles and hardware appear only in the README; commit them as data",
+                return partially_passed(
+                    0.5,
+                    f"percentiles and hardware appear only in {readme.path}; commit them as data",
                     Location(readme.path, tables[0].line),
                 )
         return failed((partial or "no committed benchmark results with p50/p95/p99") + results.void_note())

@@ -28,6 +28,12 @@ _HTTP_FRAMEWORKS = (
     "streamlit",
 )
 _METRICS_CONFIG = re.compile(r"(^|/)prometheus\.ya?ml$|(^|/)grafana/.*dashboards?/[^/]+\.json$|(^|/)otel-collector[\w.-]*\.ya?ml$")
+# Images uploaded to the forge or an image host (what a README screenshot usually is), not badges.
+_HOSTED_SCREENSHOT = re.compile(
+    r"^https://(user-images\.githubusercontent\.com|github\.com/[^/]+/[^/]+/assets/|github\.com/user-attachments/|"
+    r"(i\.)?imgur\.com/)",
+    re.I,
+)
 _UI_FRAMEWORKS = ("streamlit", "gradio", "chainlit")
 _SCREENSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".webm")
 _NOT_A_SCREENSHOT = re.compile(r"diagram|architecture|logo|icon|banner|flow ?chart|schema", re.I)
@@ -169,6 +175,8 @@ class PR4(ProductionCheck):
                 local = link.target.split("#", 1)[0].lstrip("./")
                 resolved = f"{readme.path.rpartition('/')[0]}/{local}".lstrip("/")
                 shown = next((path for path in (local, resolved) if path in files), None)
+                if link.is_image and _HOSTED_SCREENSHOT.search(link.target) and not _NOT_A_SCREENSHOT.search(link.text):
+                    return passed(f"screenshot {link.target[:80]}", Location(readme.path, link.line))
                 if (
                     link.is_image
                     and shown is not None

@@ -9,7 +9,7 @@ from scaffold.check.evidence.eval_sets import EvalSets
 from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
 from scaffold.check.evidence.results import ResultsData
-from scaffold.check.model import TRACKS, Check, Location, Verdict, failed, passed
+from scaffold.check.model import TRACKS, Check, Location, Verdict, failed, partially_passed, passed
 from scaffold.check.numbers import parse_shown_number
 
 _CHUNK = re.compile(r"chunk", re.I)
@@ -77,6 +77,8 @@ _MODEL = re.compile(r"^(model|model_id|model_name|models|served_model|llm)$")
 _QUANT = re.compile(r"quant|dtype|precision|awq|gptq|gguf|fp8|int8|int4|bits")
 _BATCH = re.compile(r"max[_ -]?(num[_ -]?seqs|batch|batched|concurrency)|batch[_ -]?size|max[_ -]?model[_ -]?len")
 _GPU = re.compile(r"gpu|device|hardware|accelerator|cuda")
+_QUANT_TEXT = re.compile(r"\b(fp16|bf16|bfloat16|float16|fp8|int8|int4|awq|gptq|gguf|q[2-8]_k\w*|dtype|quantiz\w*)\b", re.I)
+_GPU_TEXT = re.compile(r"\b([AHLT]\d{2,3}|RTX ?\d{3,4}\w*|GPU|MI\d{3}\w?|TPU\s?v\d)\b")
 
 
 class TrackCheck(Check):
@@ -282,7 +284,7 @@ class SV1(TrackCheck):
     track = "serving"
     fix = "Sweep concurrency (1, 4, 16, 64) or batch size and record latency and throughput at each level."
 
-    def check(self, results: ResultsData, readme: Markdown | None) -> Verdict:
+    def check(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
         """Latency is reported at a single load level."""
         for found in results.files:
             values = {str(v) for v in found.values_for(_LOAD_KEY) if isinstance(v, int | float | str)}
@@ -294,12 +296,14 @@ class SV1(TrackCheck):
             levels = [k for k in found.keys if re.match(r"^(c|concurrency|bs|batch)[_-]?\d+$", k)]
             if len(levels) >= 2:
                 return passed(f"{found.path} sweeps load ({', '.join(levels[:5])})", Location(found.path))
-        table = _results_rows(readme, _LOAD_KEY)
-        if table and table[1] >= 2 and readme is not None:
-            return failed(
-                "the load sweep appears only in the README; commit it as data",
-                Location(readme.path, table[0]),
-            )
+        for document in [*writeup, *reports]:
+            table = _results_rows(document, _LOAD_KEY)
+            if table and table[1] >= 2:
+                return partially_passed(
+                    0.5,
+                    f"the load sweep appears only in {document.path}; commit it as data",
+                    Location(document.path, table[0]),
+                )
         return failed("no latency measured at more than one concurrency level or batch size")
 
 
@@ -310,7 +314,7 @@ class SV2(TrackCheck):
     track = "serving"
     fix = "Store the engine settings (model, dtype/quantization, max_num_seqs, GPU) in the same JSON as the numbers."
 
-    def check(self, results: ResultsData) -> Verdict:
+    def check(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
         """Numbers without the configuration that produced them cannot be compared."""
         best: tuple[int, str, list[str]] | None = None
         for found in results.files:
@@ -331,6 +335,14 @@ class SV2(TrackCheck):
                 )
             if best is None or len(missing) < best[0]:
                 best = (len(missing), found.path, missing)
+        for document in [*reports, *writeup]:
+            quantization = document.find_lines(_QUANT_TEXT)
+            if quantization and document.find_lines(_GPU_TEXT):
+                return partially_passed(
+                    0.5,
+                    f"{document.path} states the engine setup (quantization, GPU) in prose, not with the data",
+                    Location(document.path, quantization[0][0]),
+                )
         if best is None:
             return failed("no results data")
         return failed(f"{best[1]} lacks {', '.join(best[2])}", Location(best[1]))

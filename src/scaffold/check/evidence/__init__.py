@@ -24,13 +24,14 @@ from scaffold.check.evidence.files import DEFAULT_SIZE_LIMIT, FileIndex, build_f
 from scaffold.check.evidence.history import GitHistory, read_git_history
 from scaffold.check.evidence.markdown import Markdown, linked_documents, parse_markdown
 from scaffold.check.evidence.python_source import PythonSources, collect_python_sources
-from scaffold.check.evidence.results import ResultsData, collect_results
+from scaffold.check.evidence.results import ResultsData, collect_results, is_results_folder
 from scaffold.check.evidence.secrets import SecretScan, scan_for_secrets
 from scaffold.check.evidence.tasks import Tasks, collect_tasks
 from scaffold.check.evidence.tooling import Tooling, collect_tooling
 from scaffold.check.evidence.tracks import TrackDetection, detect_tracks
 
 MAX_LINKED_DOCUMENTS = 8
+MAX_REPORTS = 12
 README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
 
 
@@ -43,6 +44,7 @@ class Repository:
             "files",
             "readme",
             "writeup",
+            "reports",
             "pyproject",
             "dependencies",
             "python",
@@ -123,6 +125,21 @@ class Repository:
             if text is not None:
                 documents.append(parse_markdown(path, text))
         return documents
+
+    @cached_property
+    def reports(self) -> list[Markdown]:
+        """Markdown reports committed in results folders (`docs/results/*.md`, `reports/*.md`), at
+        most MAX_REPORTS: results a reviewer can read, though not data a script can check."""
+        found = []
+        for indexed in self.files.with_suffix(".md", ".markdown"):
+            if indexed.path in {d.path for d in self.writeup} or not is_results_folder(indexed.parts[:-1]):
+                continue
+            text = self.files.read_text(indexed.path)
+            if text is not None:
+                found.append(parse_markdown(indexed.path, text))
+            if len(found) >= MAX_REPORTS:
+                break
+        return found
 
     @cached_property
     def pyproject(self) -> PyProject | None:

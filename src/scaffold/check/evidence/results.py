@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,7 +156,12 @@ def _is_results_file(indexed: IndexedFile) -> bool:
     directories = {part.lower() for part in indexed.parts[:-1]}
     if directories & {"node_modules", "fixtures", "golden", "data"}:
         return False
-    return any(_RESULTS_DIRECTORY.search(d) for d in directories) or bool(_RESULTS_NAME.search(indexed.name))
+    return is_results_folder(directories) or bool(_RESULTS_NAME.search(indexed.name))
+
+
+def is_results_folder(folders: Iterable[str]) -> bool:
+    """Whether a path with these folder names lies in a results folder."""
+    return any(_RESULTS_DIRECTORY.search(folder) for folder in folders)
 
 
 def parse_results_file(path: str, text: str) -> ResultsFile | None:
