@@ -185,3 +185,25 @@ def test_a_screenshot_uploaded_to_the_forge_is_a_demo(repo: Repo) -> None:
     assert finding(repo({"README.md": readme}), "PR4").status is Status.PASS
     badge = "# App\n\n![build](https://img.shields.io/badge/build-passing-green)\n"
     assert finding(repo({"README.md": badge}), "PR4").status is Status.FAIL
+
+
+def test_eval_cases_kept_in_python_modules_are_an_eval_set_split_by_file_name(repo: Repo) -> None:
+    def tasks(count: int) -> str:
+        rows = ",\n".join(
+            f"    Task(user_id='u{i}', instruction='Cancel order #{i}', outputs=[])" for i in range(count)
+        )
+        return f"from env import Task\n\nTASKS_TEST = [\n{rows},\n]\n"
+
+    run = repo({"envs/retail/tasks_test.py": tasks(160), "envs/retail/tasks_dev.py": tasks(20)})
+    ev2 = finding(run, "EV2")
+    assert ev2.status is Status.PASS and ev2.verdict.credit == 1.0 and "tasks_test.py" in ev2.verdict.detail
+    assert finding(run, "EV3").status is Status.PASS
+
+
+def test_results_named_as_examples_and_placeholder_tables_are_not_evidence(repo: Repo) -> None:
+    data = '{"run": {"utc_time": "2026-01-01T00:00:00Z", "git_commit": "abc", "config": {"model": "m"}}, "p50_latency": 0.2}'
+    ev4 = finding(repo({"results/vllm_7b_example.json": data}), "EV4")
+    assert ev4.status is Status.FAIL and "example file" in ev4.verdict.detail
+    table = "| metric | value |\n|---|---:|\n| recall@5 | 0.80 |\n| faithfulness | 0.90 |\n"
+    st4 = finding(repo({"README.md": f"# App\n\n## Benchmarks (placeholder)\n\n{table}"}), "ST4")
+    assert st4.status is Status.FAIL and "placeholders" in st4.verdict.detail

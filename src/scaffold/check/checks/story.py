@@ -99,6 +99,7 @@ _RESULTS_HEADING = re.compile(
     r"findings",
     re.I,
 )
+_PLACEHOLDER = re.compile(r"\b(placeholders?|dummy|illustrative|example numbers|sample numbers|mock(ed)?|fake)\b", re.I)
 # A number with a unit or a decimal point, as benchmark tools print them ("41.2 ms", "812.5 tok/s").
 _MEASURED = re.compile(r"\b\d+\.\d+\b|\b\d+(?:\.\d+)?\s*(?:ms|s|tok/s|tokens/s|req/s|%)(?![\w/])")
 _FAILURE_HEADING = re.compile(
@@ -319,6 +320,12 @@ class ST4(StoryCheck):
         if not sections:
             return failed("no section headed Results / Evaluation / Benchmarks")
         empty_tables = 0
+        measured = [section for section in sections if not _PLACEHOLDER.search(section.title)]
+        if not measured:
+            return failed(
+                f"'{sections[0].title}' says its numbers are placeholders", _section_evidence(readme, sections[0])
+            )
+        sections = measured
         for section in sections:
             for table in section.tables:
                 numeric = [c for row in table.rows for c in row[1:] if parse_shown_number(c.text)]

@@ -159,7 +159,7 @@ class Repository:
 
     @cached_property
     def eval_sets(self) -> EvalSets:
-        return collect_eval_sets(self.files)
+        return collect_eval_sets(self.files, self.python)
 
     @cached_property
     def tasks(self) -> Tasks:

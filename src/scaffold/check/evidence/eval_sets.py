@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scaffold.check.evidence.files import FileIndex, IndexedFile
+from scaffold.check.evidence.python_source import PythonSources
 
 _EVAL_NAME = re.compile(
     r"(golden|eval|test[_-]?set|testset|qa|questions|held[_-]?out|holdout|benchmark|cases|tasks|dev|queries)",
@@ -98,8 +99,29 @@ def measure_eval_set(path: str, text: str) -> EvalSet:
     return found
 
 
-def collect_eval_sets(files: FileIndex) -> EvalSets:
-    sets: list[EvalSet] = []
+_PYTHON_CASES = re.compile(r"(^|_)(tasks|cases|questions|golden|queries|examples)(_[a-z]+)?\.py$", re.I)
+_SPLIT_IN_NAME = re.compile(r"(?:^|_)(train|dev|val|valid|validation|test|held_?out|holdout)(?:_|\.py$)", re.I)
+
+
+def python_eval_sets(python: PythonSources) -> list[EvalSet]:
+    """Cases a repository keeps in code: a module named like `tasks_test.py` or `golden_cases.py`
+    whose largest module-level list literal holds the cases; a split in the file name is the split."""
+    found = []
+    for module in python.modules:
+        name = module.path.rsplit("/", 1)[-1]
+        if module.tests or not module.literal_lists or not _PYTHON_CASES.search(name):
+            continue
+        _, _, count = max(module.literal_lists, key=lambda item: item[2])
+        measured = EvalSet(module.path, count)
+        split = _SPLIT_IN_NAME.search(name)
+        if split:
+            measured.splits[split.group(1).lower()] = count
+        found.append(measured)
+    return found
+
+
+def collect_eval_sets(files: FileIndex, python: PythonSources | None = None) -> EvalSets:
+    sets: list[EvalSet] = list(python_eval_sets(python)) if python is not None else []
     candidates = sorted(
         (f for f in files if _is_candidate(f)), key=lambda f: (f.path.count("/"), f.path)
     )

@@ -20,6 +20,9 @@ class TestFunction:
     assertions: int
 
 
+MIN_LITERAL_CASES = 10
+
+
 @dataclass
 class PythonModule:
     path: str
@@ -39,6 +42,9 @@ class PythonModule:
     """Names compared in a condition that fails the run (an ``if`` whose body raises or exits, or an
     ``assert``), to the line: ``if score < baseline - tolerance: sys.exit(1)`` gives ``score``,
     ``baseline`` and ``tolerance``."""
+    literal_lists: list[tuple[str, int, int]] = field(default_factory=list)
+    """Module-level names bound to a list or tuple literal of at least MIN_LITERAL_CASES items:
+    (name, line, items)."""
     has_main_guard: bool = False
     line_count: int = 0
     syntax_error: str | None = None
@@ -126,6 +132,14 @@ def parse_python(path: str, source: str) -> PythonModule:
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         module.syntax_error = f"{type(exc).__name__}: {exc}"
         return module
+    for statement in tree.body:
+        # `TASKS = [Task(...), ...]`: cases kept in code (an eval set a repository defines in Python)
+        value = getattr(statement, "value", None)
+        if statement.__class__ in (ast.Assign, ast.AnnAssign) and value.__class__ in (ast.List, ast.Tuple):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            name = next((t.id for t in targets if isinstance(t, ast.Name)), None)
+            if name is not None and len(value.elts) >= MIN_LITERAL_CASES:
+                module.literal_lists.append((name, statement.lineno, len(value.elts)))
     names = module.names
     for node in _walk(tree):
         kind = node.__class__

@@ -193,8 +193,15 @@ _LATENCY_VALUE = re.compile(r"^(p50|p90|p95|p99|mean|median)$")
 _LATENCY_PATH = re.compile(r"latency|ttft|e2el|_ms(\.|$)", re.I)
 
 
+_PLACEHOLDER_NAME = re.compile(r"(?:^|[_.-])(example|sample|placeholder|dummy|mock|fake|template)(?:$|[_.-])", re.I)
+
+
 def void_reason(parsed: ResultsFile) -> str | None:
     """Why a results file is not evidence of a working system, or None when it may be."""
+    stem = parsed.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    placeholder = _PLACEHOLDER_NAME.search(stem)
+    if placeholder:
+        return f"an {placeholder.group(1).lower()} file by its name, not a recorded run"
     for key in _PROVIDER_KEYS:
         for value in parsed.keys.get(key, []):
             if isinstance(value, str) and _FAKE.search(value):
