@@ -207,3 +207,17 @@ def test_results_named_as_examples_and_placeholder_tables_are_not_evidence(repo:
     table = "| metric | value |\n|---|---:|\n| recall@5 | 0.80 |\n| faithfulness | 0.90 |\n"
     st4 = finding(repo({"README.md": f"# App\n\n## Benchmarks (placeholder)\n\n{table}"}), "ST4")
     assert st4.status is Status.FAIL and "placeholders" in st4.verdict.detail
+
+
+def test_numbered_steps_and_accelerator_memory_are_not_dataset_sizes() -> None:
+    from scaffold.check.checks.story import dataset_sizes
+
+    assert not dataset_sizes("2. Sends queries to the API") and not dataset_sizes("Runs on an A100 80GB GPU.")
+    assert [m.group(0) for m in dataset_sizes("We index 1,678 documents from the docs")] == ["1,678 documents"]
+
+
+def test_an_agent_framework_without_tools_does_not_make_an_agent(repo: Repo) -> None:
+    chat = "from pydantic_ai import Agent\n\nbot = Agent('openai:gpt-4o')\n"
+    assert "agent" not in repo({"chat.py": chat}).tracks
+    tools = chat + "\n\n@bot.tool_plain\ndef weather(city: str) -> str:\n    return city\n"
+    assert "agent" in repo({"chat.py": tools}).tracks

@@ -20,6 +20,8 @@ _SIZE = re.compile(
     r"cases|transcripts|sections|functions|repos(?:itories)?|prompts|requests|products|users|GB|MB)\b",
     re.I,
 )
+_LIST_MARKER = re.compile(r"^\d{1,2}[.)]\s")
+_HARDWARE_BEFORE = re.compile(r"\b([AHLT]\d{2,3}|RTX\s?\d{3,4}\w*|GPU|VRAM|MI\d{3}\w?)\b[\s-]*$", re.I)
 # What makes a count something other than the dataset's size: hardware, pricing and context
 # windows, or the eval set itself.
 _NOT_DATA_UNIT = re.compile(r"^\+?\s*(RAM|VRAM|memory|disk|GPU|of (RAM|VRAM|memory))\b", re.I)
@@ -57,6 +59,10 @@ def dataset_sizes(text: str) -> list[re.Match[str]]:
         noun = match.group(1).lower()
         after = text[match.end() : match.end() + 20]
         before = text[max(0, match.start() - 12) : match.start()]
+        if _LIST_MARKER.match(match.group(0)) and not text[: match.start()].strip(" *-|>"):
+            continue  # "2. Sends queries …": a numbered step, not a count
+        if noun in ("gb", "mb") and _HARDWARE_BEFORE.search(text[max(0, match.start() - 24) : match.start()]):
+            continue  # "A100 80GB": the accelerator's memory
         if noun in ("gb", "mb") and _NOT_DATA_UNIT.match(after):
             continue
         if (noun in ("tokens", "requests", "gb", "mb") or re.search(r"\bper\s*$", before)) and _PRICING.search(text):

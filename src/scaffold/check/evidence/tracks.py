@@ -93,6 +93,31 @@ def _local_packages(python: PythonSources) -> set[str]:
     return names
 
 
+# What shows an agent calls tools: tool decorators, tool classes, a `tools=` argument, a tool node.
+_TOOL_NAMES = frozenset(
+    {
+        "tool",
+        "function_tool",
+        "tool_plain",
+        "Tool",
+        "StructuredTool",
+        "BaseTool",
+        "ToolNode",
+        "bind_tools",
+        "create_react_agent",
+        "FunctionTool",
+        "register_function",
+        "tool_calls",
+    }
+)
+
+
+def _uses_tools(python: PythonSources) -> bool:
+    return any(
+        "tools" in module.keyword_arguments or not _TOOL_NAMES.isdisjoint(module.names) for module in python.code
+    )
+
+
 def detect_tracks(
     python: PythonSources,
     readme: Markdown | None,
@@ -108,6 +133,8 @@ def detect_tracks(
         )
     local = _local_packages(python)
     detection = TrackDetection()
+    uses_tools = _uses_tools(python)
+    coded: set[str] = set()
     for track in TRACK_NAMES:
         imports: dict[str, tuple[str, int]] = {}
         for code in python.code:
@@ -118,15 +145,21 @@ def detect_tracks(
         evidence: list[str] = []
         for module in _CODE_SIGNALS[track]:
             if module in imports and not (module in _LOCAL_NAME_CLASH and module in local):
+                if track == "agent" and not uses_tools:
+                    continue  # an agent framework used as a chat wrapper, with no tool, is not an agent
                 path, line = imports[module]
                 evidence.append(f"imports {module} ({path}:{line})")
         evidence += (containers or {}).get(track, [])
+        if evidence:
+            coded.add(track)
         mentions: list[int] = []
         if readme is not None:
             mentions = [number for number, _ in readme.find_lines(_README_SIGNALS[track])]
         # A code signal alone, a title about it, or a README that keeps returning to it.
         title_mentions = bool(readme and readme.sections and _README_SIGNALS[track].search(readme.sections[0].title))
-        if len(mentions) >= _README_MENTIONS or (title_mentions and len(mentions) >= 2):
+        # With another track shown by the code, a title word alone does not add this one.
+        by_title = title_mentions and len(mentions) >= 2 and not (coded - {track})
+        if len(mentions) >= _README_MENTIONS or by_title:
             evidence.append(
                 f"README mentions it {len(mentions)} times (first {readme.path if readme else ''}:{mentions[0]})"
             )
