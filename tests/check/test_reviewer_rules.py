@@ -221,3 +221,12 @@ def test_an_agent_framework_without_tools_does_not_make_an_agent(repo: Repo) -> 
     assert "agent" not in repo({"chat.py": chat}).tracks
     tools = chat + "\n\n@bot.tool_plain\ndef weather(city: str) -> str:\n    return city\n"
     assert "agent" in repo({"chat.py": tools}).tracks
+
+
+def test_platform_deploy_configs_are_deploy_config(repo: Repo) -> None:
+    for name, text in (
+        ("langgraph.json", '{"graphs": {"agent": "./src/agent.py:graph"}, "dependencies": ["."]}'),
+        ("azure.yaml", "name: rag-app\nservices:\n  web:\n    project: ./src\n    host: containerapp\n"),
+    ):
+        pr2 = finding(repo({name: text}), "PR2")
+        assert pr2.status is Status.PASS and pr2.verdict.evidence[0].path == name, name

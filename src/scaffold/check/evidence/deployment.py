@@ -29,6 +29,15 @@ DEPLOY_FILES = (
     "modal.toml",
     "kustomization.yaml",
     "cloudbuild.yaml",
+    "langgraph.json",
+    "azure.yaml",
+    "serverless.yaml",
+    "cdk.json",
+    "samconfig.toml",
+    "netlify.toml",
+    "app.json",
+    "apprunner.yaml",
+    "bentofile.yaml",
 )
 _CONTAINER_FILES = frozenset({"Dockerfile", "Containerfile"})
 # A dev container or a CI image builds the developer's environment, not the deployable.
