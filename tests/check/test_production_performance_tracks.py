@@ -236,7 +236,12 @@ def test_pf3_needs_a_cost_above_zero(repo: Repo, files: dict[str, str], status: 
             "agent",
             False,
         ),
-        ({"app/main.py": "from agents import Agent, Runner\n"}, "agent", True),
+        (
+            {"app/main.py": "from agents import Agent, Runner, function_tool\n\n@function_tool\ndef f(): ...\n"},
+            "agent",
+            True,
+        ),
+        ({"app/main.py": "from agents import Agent, Runner\n"}, "agent", False),  # a chat wrapper, no tool
     ],
     ids=[
         "compose-image",
@@ -246,6 +251,7 @@ def test_pf3_needs_a_cost_above_zero(repo: Repo, files: dict[str, str], status: 
         "vllm-in-eval",
         "local-agents",
         "agents-sdk",
+        "agents-sdk-without-tools",
     ],
 )
 def test_tracks_come_from_what_the_project_runs(repo: Repo, files: dict[str, str], track: str, expected: bool) -> None:

@@ -230,3 +230,31 @@ def test_platform_deploy_configs_are_deploy_config(repo: Repo) -> None:
     ):
         pr2 = finding(repo({name: text}), "PR2")
         assert pr2.status is Status.PASS and pr2.verdict.evidence[0].path == name, name
+
+
+def test_a_package_named_like_evals_is_not_an_eval_folder(repo: Repo) -> None:
+    script = "import json\n\n\ndef main():\n" + "    x = 1\n" * 10 + "\n\nif __name__ == '__main__':\n    main()\n"
+    assert finding(repo({"src/rag_evals_starter/data/clean.py": script}), "EV1").status is Status.FAIL
+    assert finding(repo({"src/app/evaluation/run_all.py": script}), "EV1").status is Status.PASS
+
+
+def test_a_token_limit_is_not_a_dataset_size() -> None:
+    from scaffold.check.checks.story import dataset_sizes
+
+    assert not dataset_sizes("Prompts are cut at 512 tokens before they reach vLLM.")
+    assert dataset_sizes("The corpus holds 12M tokens of filings.")
+
+
+def test_readme_only_retrieval_chunking_and_task_success_tables_earn_half(repo: Repo) -> None:
+    rag = (
+        "# Docs QA\n\nRetrieval-augmented answers with pgvector.\n\n## Results\n\n"
+        "| chunking | recall@5 | MRR |\n|---|---:|---:|\n| 256 tokens | 0.71 | 0.52 |\n| by heading | 0.78 | 0.60 |\n"
+    )
+    run = repo({"README.md": rag, "index.py": "import pgvector\n"})
+    for check_id in ("RAG1", "RAG2"):
+        verdict = finding(run, check_id).verdict
+        assert verdict.status is Status.PASS and verdict.credit == 0.5, (check_id, verdict.detail)
+    agent = "# Agent\n\n## Results\n\n| strategy | pass^1 |\n|---|---:|\n| ReAct | 0.42 |\n| Act | 0.36 |\n"
+    tools = "from langgraph.prebuilt import ToolNode\n"
+    ag2 = finding(repo({"README.md": agent, "agent.py": tools}), "AG2")
+    assert ag2.status is Status.PASS and ag2.verdict.credit == 0.5, ag2.verdict.detail

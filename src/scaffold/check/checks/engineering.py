@@ -143,7 +143,7 @@ class EN4(EngineeringCheck):
                 f"{len({d.name for d in unpinned})} of {len(names)} runtime dependencies are neither pinned nor "
                 f"locked ({', '.join(d.name for d in unpinned[:4])})"
             )
-            if share <= 0.5:
+            if share <= 0.75:  # the pins that matter are often there (torch, vllm), the rest loose
                 return partially_passed(0.5, message, unpinned[0].location)
             return failed(message, unpinned[0].location)
         imported = {name.lower() for name in python.imported_roots()}

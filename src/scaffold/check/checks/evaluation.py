@@ -314,5 +314,10 @@ _PATH_TOKENS = re.compile(r"[/_.\-]+")
 
 
 def _is_eval_path(path: str) -> bool:
-    """A path about evaluation: a segment or name token starting with `eval` (not `retrieval`)."""
-    return any(token.startswith("eval") for token in _PATH_TOKENS.split(path.lower()))
+    """A path about evaluation: a folder whose name starts with `eval` (`eval/`, `evals/`,
+    `evaluation/`; not `retrieval/` nor a package named `rag_evals_starter`), or a file name with a
+    token starting with `eval` (`run_eval.py`)."""
+    *folders, name = path.lower().split("/")
+    if any(_PATH_TOKENS.split(folder)[0].startswith("eval") for folder in folders if folder):
+        return True
+    return any(token.startswith("eval") for token in _PATH_TOKENS.split(name))

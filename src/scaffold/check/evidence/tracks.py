@@ -112,6 +112,10 @@ _TOOL_NAMES = frozenset(
 )
 
 
+# Agent frameworks that are as often a typed chat client (`Agent(model).run(prompt)`) as an agent.
+_CHAT_WRAPPERS = frozenset({"pydantic_ai", "agents"})
+
+
 def _uses_tools(python: PythonSources) -> bool:
     return any(
         "tools" in module.keyword_arguments or not _TOOL_NAMES.isdisjoint(module.names) for module in python.code
@@ -145,7 +149,7 @@ def detect_tracks(
         evidence: list[str] = []
         for module in _CODE_SIGNALS[track]:
             if module in imports and not (module in _LOCAL_NAME_CLASH and module in local):
-                if track == "agent" and not uses_tools:
+                if module in _CHAT_WRAPPERS and not uses_tools:
                     continue  # an agent framework used as a chat wrapper, with no tool, is not an agent
                 path, line = imports[module]
                 evidence.append(f"imports {module} ({path}:{line})")
