@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from scaffold.check.model import Check, Finding, Verdict, failed, not_applicable, partially_passed, passed
+from scaffold.check.model import Check, Finding, Status, Verdict, failed, not_applicable, partially_passed, passed
 from scaffold.check.registry import load_checks
 from scaffold.check.runner import dependency_order, run_checks
 from scaffold.check.scoring import score
@@ -143,12 +143,13 @@ def evaluate(entry: dict[str, Any], tree: Path, checks: list[type[Check]]) -> di
     disagreements = []
     for finding in hand:
         mine, theirs = finding.status, tool[finding.check_id].status
-        if mine is not theirs:
+        credits = finding.verdict.credit, tool[finding.check_id].verdict.credit
+        if mine is not theirs or (mine is Status.PASS and credits[0] != credits[1]):
             disagreements.append(
                 {
                     "check": finding.check_id,
                     "hand": entry["verdicts"][finding.check_id]["v"],
-                    "tool": theirs.value,
+                    "tool": "partial" if theirs is Status.PASS and credits[1] < 1 else theirs.value,
                     "hand_why": finding.verdict.detail,
                     "tool_detail": tool[finding.check_id].verdict.detail,
                 }

@@ -32,9 +32,10 @@ def test_linked_documents_stay_inside_the_tree_and_must_be_markdown(repo: Repo) 
     assert finding(run, "ST4").verdict.detail == "no section headed Results / Evaluation / Benchmarks"
 
 
-def test_settings_from_the_environment_without_an_example_file_earn_half(repo: Repo) -> None:
+def test_settings_from_the_environment_without_an_example_file_lose_a_quarter(repo: Repo) -> None:
     pr5 = finding(repo({"app.py": "import os\nKEY = os.getenv('KEY')\n"}), "PR5")
-    assert pr5.status is Status.PASS and pr5.verdict.credit == 0.5 and "no .env.example" in pr5.verdict.detail
+    assert pr5.status is Status.PASS and pr5.verdict.credit == 0.75 and "no .env.example" in pr5.verdict.detail
+    assert finding(repo({"app.py": "x = 1\n"}), "PR5").verdict.credit == 1.0  # nothing to document
     assert finding(repo({"README.md": "# Notes\n"}), "PR5").status is Status.FAIL  # no code: nothing to credit
 
 
@@ -107,9 +108,11 @@ def test_a_benchmark_command_declared_as_a_console_script_is_a_benchmark(repo: R
     assert pf1.status is Status.PASS and "llm-bench" in pf1.verdict.detail
 
 
-def test_two_named_tools_earn_half_of_st7_and_search_apis_are_tools(repo: Repo) -> None:
+def test_tools_of_two_kinds_pass_st7_one_kind_earns_half_and_search_apis_are_tools(repo: Repo) -> None:
     two = finding(repo({"README.md": "# Agent\n\nA LangGraph agent that searches the web with Tavily.\n"}), "ST7")
-    assert two.status is Status.PASS and two.verdict.credit == 0.5
+    assert two.status is Status.PASS and two.verdict.credit == 1.0, two.verdict.detail
+    one = finding(repo({"README.md": "# Search\n\nVectors in Chroma, with FAISS for the offline copy.\n"}), "ST7")
+    assert one.status is Status.PASS and one.verdict.credit == 0.5
     none = finding(repo({"README.md": "# Agent\n\nAn agent that answers questions.\n"}), "ST7")
     assert none.status is Status.FAIL
 
@@ -258,3 +261,24 @@ def test_readme_only_retrieval_chunking_and_task_success_tables_earn_half(repo: 
     tools = "from langgraph.prebuilt import ToolNode\n"
     ag2 = finding(repo({"README.md": agent, "agent.py": tools}), "AG2")
     assert ag2.status is Status.PASS and ag2.verdict.credit == 0.5, ag2.verdict.detail
+
+
+def test_a_benchmark_that_draws_its_latencies_from_a_distribution_is_not_a_benchmark(repo: Repo) -> None:
+    body = "import numpy as np\n\n\ndef run(n):\n    out = []\n    for _ in range(n):\n"
+    fake = body + "        latency = np.random.exponential(5.0)\n        out.append(latency)\n" + "    x = 1\n" * 12
+    pf1 = finding(repo({"benchmarks/run_bench.py": fake}), "PF1")
+    assert pf1.status is Status.FAIL and "random distribution" in pf1.verdict.detail
+    timed = body + "        t = time.perf_counter()\n        latency = time.perf_counter() - t\n" + "    x = 1\n" * 12
+    assert finding(repo({"benchmarks/run_bench.py": "import time\n" + timed}), "PF1").status is Status.PASS
+
+
+def test_a_folder_tree_is_half_an_architecture_section(repo: Repo) -> None:
+    tree = "```\nsrc/\n  api.py\n  retriever.py\n```\n"
+    st2 = finding(repo({"README.md": f"# App\n\n## Repository structure\n\n{tree}"}), "ST2")
+    assert st2.status is Status.PASS and st2.verdict.credit == 0.5, st2.verdict.detail
+
+
+def test_results_with_half_their_run_metadata_earn_half_of_ev4(repo: Repo) -> None:
+    data = '{"model": "llama-2-70b", "date": "2024-01-05", "concurrency": 5, "ttft_p50": 0.51}'
+    ev4 = finding(repo({"raw_data/summary/a.json": data}), "EV4")
+    assert ev4.status is Status.PASS and ev4.verdict.credit == 0.5, ev4.verdict.detail

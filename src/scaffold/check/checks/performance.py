@@ -55,10 +55,23 @@ class PF1(PerformanceCheck):
                 if _BENCH_COMMAND.search(name):
                     location = Location(pyproject.path, pyproject.line_of(name))
                     return passed(f"benchmark command '{name}' ({target})", location)
+        simulated: list[Location] = []
         for module in python.code:
             if (_BENCH_FILE.search(module.path) or "benchmarks/" in module.path) and module.line_count >= 15:
+                if module.simulated:
+                    name, line = next(iter(module.simulated.items()))
+                    simulated.append(Location(module.path, line))
+                    continue
                 return passed(f"benchmark script {module.path}", Location(module.path, 1))
-        shell = [f for f in files if f.suffix in (".js", ".sh") and (_BENCH_FILE.search(f.path) or "benchmarks/" in f.path)]
+        if simulated:
+            return failed(
+                f"the benchmark script {simulated[0].path} draws its measurements from a random distribution "
+                "instead of timing anything",
+                *simulated[:3],
+            )
+        shell = [
+            f for f in files if f.suffix in (".js", ".sh") and (_BENCH_FILE.search(f.path) or "benchmarks/" in f.path)
+        ]
         if shell:
             return passed(f"load-test script {shell[0].path}", Location(shell[0].path))
         return failed("no bench task and no benchmark script")

@@ -27,7 +27,9 @@ _HTTP_FRAMEWORKS = (
     "gradio",
     "streamlit",
 )
-_METRICS_CONFIG = re.compile(r"(^|/)prometheus\.ya?ml$|(^|/)grafana/.*dashboards?/[^/]+\.json$|(^|/)otel-collector[\w.-]*\.ya?ml$")
+_METRICS_CONFIG = re.compile(
+    r"(^|/)prometheus\.ya?ml$|(^|/)grafana/.*dashboards?/[^/]+\.json$|(^|/)otel-collector[\w.-]*\.ya?ml$"
+)
 # Images uploaded to the forge or an image host (what a README screenshot usually is), not badges.
 _HOSTED_SCREENSHOT = re.compile(
     r"^https://(user-images\.githubusercontent\.com|github\.com/[^/]+/[^/]+/assets/|github\.com/user-attachments/|"
@@ -231,18 +233,18 @@ class PR5(ProductionCheck):
             reads = [
                 (m.path, m.names[n]) for m in python.code for n in ("getenv", "environ", "BaseSettings") if n in m.names
             ]
-            # No secret is committed, which is what matters most; the missing example costs half.
+            # No secret is committed, which is what matters most; the missing example costs a quarter.
             if reads:
                 return partially_passed(
-                    0.5,
+                    0.75,
                     f"no secrets committed; settings come from the environment ({reads[0][0]}:{reads[0][1]}) "
                     "but no .env.example documents them",
                     Location(*reads[0]),
                 )
             if not python.code:
                 return failed("no code and no .env.example: nothing shows where configuration comes from")
-            return partially_passed(
-                0.5, "no secrets committed, but no .env.example documents the settings the project reads"
+            return passed(
+                f"no secrets in {secrets.scanned_files} text files; the code reads no settings from the environment"
             )
         return passed(
             f"no secrets in {secrets.scanned_files} text files; settings documented in {secrets.env_examples[0]}",

@@ -42,6 +42,9 @@ class PythonModule:
     """Names compared in a condition that fails the run (an ``if`` whose body raises or exits, or an
     ``assert``), to the line: ``if score < baseline - tolerance: sys.exit(1)`` gives ``score``,
     ``baseline`` and ``tolerance``."""
+    simulated: dict[str, int] = field(default_factory=dict)
+    """Measurements drawn from a random distribution instead of timed (``latency =
+    np.random.exponential(5.0)``): the name assigned, to the line."""
     literal_lists: list[tuple[str, int, int]] = field(default_factory=list)
     """Module-level names bound to a list or tuple literal of at least MIN_LITERAL_CASES items:
     (name, line, items)."""
@@ -122,6 +125,54 @@ def _count_assertions(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     return count
 
 
+_MEASURED_NAME = re.compile(r"latenc|ttft|tpot|itl|throughput|duration|elapsed|tokens_per_s|tok_s|_ms$|_s$", re.I)
+_DISTRIBUTIONS = frozenset(
+    {
+        "exponential",
+        "normal",
+        "uniform",
+        "gauss",
+        "expovariate",
+        "lognormal",
+        "lognormvariate",
+        "gamma",
+        "gammavariate",
+        "poisson",
+        "normalvariate",
+        "triangular",
+        "random",
+        "rand",
+        "randn",
+        "randint",
+    }
+)
+
+
+def _record_simulated(module: PythonModule, node: ast.Assign) -> None:
+    call = node.value
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+        return
+    if call.func.attr not in _DISTRIBUTIONS:
+        return
+    owners: list[str] = []  # np.random.exponential -> ["random", "np"] (a bounded walk: input is hostile)
+    owner: ast.expr = call.func.value
+    while len(owners) < 8:
+        if isinstance(owner, ast.Attribute):
+            owners.append(owner.attr)
+            owner = owner.value
+        elif isinstance(owner, ast.Call):
+            owner = owner.func  # np.random.default_rng().normal
+        else:
+            owners.append(getattr(owner, "id", ""))
+            break
+    if not any(name == "random" or "rng" in name or name.startswith("default_rng") for name in owners):
+        return
+    for target in node.targets:
+        name = target.id if isinstance(target, ast.Name) else getattr(target, "attr", "")
+        if name and _MEASURED_NAME.search(name):
+            module.simulated.setdefault(name, node.lineno)
+
+
 def parse_python(path: str, source: str) -> PythonModule:
     module = PythonModule(path=path, is_test=bool(_TEST_FILE.search(path)) or "/tests/" in f"/{path}")
     module.line_count = source.count("\n") + 1
@@ -142,6 +193,8 @@ def parse_python(path: str, source: str) -> PythonModule:
                 module.literal_lists.append((name, statement.lineno, len(value.elts)))
     names = module.names
     for node in _walk(tree):
+        if node.__class__ is ast.Assign:
+            _record_simulated(module, node)
         kind = node.__class__
         if kind is ast.Name:
             names.setdefault(node.id, node.lineno)  # type: ignore[attr-defined]
