@@ -182,3 +182,49 @@ def test_a_fact_plugin_cannot_replace_a_built_in_fact(monkeypatch: pytest.Monkey
         Repository.register_fact("files", lambda repository: [])
     with pytest.raises(ValueError, match="identifier"):
         Repository.register_fact("not-a-name", lambda repository: [])
+
+
+FAMILY_PLUGIN = (
+    PLUGIN
+    + """
+
+from scaffold.check.model import Family
+
+
+def families():
+    return [Family("extra", "Housekeeping", 5)]
+"""
+)
+
+
+def test_a_plugin_family_brings_its_title_and_weight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.check.model import FAMILIES, FAMILY_TITLES
+    from scaffold.check.registry import FAMILY_ENTRY_POINT_GROUP
+    from scaffold.check.runner import run_checks
+
+    _install_plugin(tmp_path / "site", FAMILY_PLUGIN)
+    entry_points = tmp_path / "site" / "demo_plugin-0.1.dist-info" / "entry_points.txt"
+    entry_points.write_text(
+        entry_points.read_text() + f"\n[{FAMILY_ENTRY_POINT_GROUP}]\nextra = demo_plugin:families\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    try:
+        checks = load_checks()
+        run = run_checks(write_tree(tmp_path / "repo", {"CHANGELOG.md": "# 0.1\n"}), checks)
+        assert run.score.families["extra"].weight == 5 and FAMILY_TITLES["extra"] == "Housekeeping"
+    finally:
+        FAMILIES.pop("extra", None)
+        FAMILY_TITLES.pop("extra", None)
+        sys.modules.pop("demo_plugin", None)
+
+
+def test_the_builtins_come_through_scaffolds_own_entry_points() -> None:
+    from scaffold.check.checks import builtin_checks
+    from scaffold.check.registry import FAMILY_ENTRY_POINT_GROUP, builtin_entry_points
+
+    checks = builtin_entry_points(ENTRY_POINT_GROUP)
+    families = builtin_entry_points(FAMILY_ENTRY_POINT_GROUP)
+    assert [e.value for e in checks] == ["scaffold.check.checks:builtin_checks"]
+    assert [e.value for e in families] == ["scaffold.check.checks:builtin_families"]
+    assert [c.id for c in load_checks(include_plugins=False)] == [c.id for c in checks[0].load()()]
+    assert len(builtin_checks()) == len(load_checks(include_plugins=False))

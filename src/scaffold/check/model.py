@@ -14,14 +14,38 @@ PRODUCTION = "production"
 PERFORMANCE = "performance"
 TRACKS = "tracks"
 
-FAMILY_TITLES: dict[str, str] = {
-    STORY: "Story",
-    EVALUATION: "Evaluation",
-    ENGINEERING: "Engineering",
-    PRODUCTION: "Production",
-    PERFORMANCE: "Performance",
-    TRACKS: "Track-specific",
-}
+
+
+@dataclass(frozen=True)
+class Family:
+    """A group of checks with its share of the total (built-ins and plugins register the same way,
+    through the `scaffold.families` entry point group)."""
+
+    name: str
+    title: str
+    weight: float
+
+
+BUILTIN_FAMILIES: tuple[Family, ...] = (
+    Family(STORY, "Story", 20),
+    Family(EVALUATION, "Evaluation", 25),
+    Family(ENGINEERING, "Engineering", 20),
+    Family(PRODUCTION, "Production", 20),
+    Family(PERFORMANCE, "Performance", 15),
+    Family(TRACKS, "Track-specific", 15),
+)
+FAMILIES: dict[str, Family] = {family.name: family for family in BUILTIN_FAMILIES}
+"""Every registered family by name, built-ins first (see `register_family`)."""
+FAMILY_TITLES: dict[str, str] = {family.name: family.title for family in BUILTIN_FAMILIES}
+
+
+def register_family(family: Family) -> None:
+    """Add a family (from a plugin); the same name twice must be the same family."""
+    known = FAMILIES.get(family.name)
+    if known is not None and known != family:
+        raise ValueError(f"family {family.name!r} is already registered as {known}")
+    FAMILIES[family.name] = family
+    FAMILY_TITLES[family.name] = family.title
 
 
 @dataclass(frozen=True, order=True)

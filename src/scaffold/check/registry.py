@@ -10,6 +10,12 @@ parameter name) in the `scaffold.facts` group, each a function of the `Repositor
     [project.entry-points."scaffold.facts"]
     dockerfiles = "my_package.facts:dockerfiles"
 
+    [project.entry-points."scaffold.families"]
+    my_family = "my_package.checks:families"   # returns Family(name, title, weight) objects
+
+The built-in checks and families come through the same groups (scaffold's own distribution
+declares them); only plugins are skipped with `include_plugins=False`.
+
 Plugins come only from the environment scaffold runs in: a distribution found through the current
 directory, an empty `sys.path` entry, or a path inside the checked repository is never loaded (a
 checked repository could otherwise ship a `*.dist-info` folder whose entry point runs its code),
@@ -20,17 +26,21 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import sysconfig
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib.metadata import EntryPoint, distributions
 from pathlib import Path
+from typing import TypeVar
 
-from scaffold.check.checks import builtin_checks
+from scaffold.check.checks import builtin_checks, builtin_families
 from scaffold.check.evidence import Repository
-from scaffold.check.model import Check
+from scaffold.check.model import Check, Family, register_family
 
 ENTRY_POINT_GROUP = "scaffold.checks"
 FACT_ENTRY_POINT_GROUP = "scaffold.facts"
+FAMILY_ENTRY_POINT_GROUP = "scaffold.families"
+T = TypeVar("T")
 
 
 class RegistryError(Exception):
@@ -78,14 +88,81 @@ def _only_trusted_imports(path: list[str]) -> Iterator[None]:
         sys.path[:] = saved
 
 
+BUILTIN_DISTRIBUTION = "scaffold"
+
+
+def _is_builtin(entry: EntryPoint) -> bool:
+    dist = getattr(entry, "dist", None)
+    return dist is not None and dist.name == BUILTIN_DISTRIBUTION and entry.value.startswith("scaffold.check.")
+
+
 def plugin_entry_points(exclude: Sequence[Path] = (), group: str = ENTRY_POINT_GROUP) -> list[EntryPoint]:
-    """Entry points of ``group`` from trusted distributions only, each name once."""
-    found: dict[str, EntryPoint] = {}
+    """Entry points of ``group`` from trusted distributions only, each (distribution, name) once;
+    scaffold's own (the built-ins) are not among them."""
+    return [entry for entry in _entry_points(exclude, group) if not _is_builtin(entry)]
+
+
+def _entry_points(exclude: Sequence[Path], group: str) -> list[EntryPoint]:
+    found: dict[tuple[str, str], EntryPoint] = {}
     for distribution in distributions(path=trusted_path(exclude)):
         for entry in distribution.entry_points:
-            if entry.group == group and entry.name not in found:
-                found[entry.name] = entry
+            key = (distribution.name, entry.name)
+            if entry.group == group and key not in found:
+                found[key] = entry
     return list(found.values())
+
+
+def _environment_path() -> list[str]:
+    """The running interpreter's own site-packages, where scaffold's metadata is installed (trusted
+    even when a virtual environment sits inside the current directory)."""
+    paths = sysconfig.get_paths()
+    return sorted({paths["purelib"], paths["platlib"]})
+
+
+def builtin_entry_points(group: str) -> list[EntryPoint]:
+    """scaffold's own entry points in ``group`` (the built-in checks, families)."""
+    return [
+        entry
+        for distribution in distributions(path=_environment_path())
+        if distribution.name == BUILTIN_DISTRIBUTION
+        for entry in distribution.entry_points
+        if entry.group == group and entry.value.startswith("scaffold.check.")
+    ]
+
+
+def _builtin(group: str, fallback: Callable[[], list[T]]) -> list[T]:
+    """What scaffold's own entry point in ``group`` provides (the built-ins come through the same
+    path as plugins); without installed metadata (a source tree on `sys.path`), the same function."""
+    entries = builtin_entry_points(group)
+    if not entries:
+        return fallback()
+    provided: list[T] = []
+    for entry in entries:
+        provided.extend(entry.load()())
+    return provided
+
+
+def load_families(include_plugins: bool = True, *, exclude: Sequence[Path] = ()) -> list[Family]:
+    """Every family (built-ins first), registered so reports and scoring know their titles and weights."""
+    families = _builtin(FAMILY_ENTRY_POINT_GROUP, builtin_families)
+    if include_plugins:
+        path = trusted_path(exclude)
+        for entry in plugin_entry_points(exclude, FAMILY_ENTRY_POINT_GROUP):
+            try:
+                with _only_trusted_imports(path):
+                    provider = entry.load()
+                    extra = list(provider())
+                if not all(isinstance(f, Family) for f in extra):
+                    raise TypeError("it must return Family objects")
+            except Exception as exc:  # a broken plugin must not hide the built-in verdict
+                raise RegistryError(f"family plugin '{entry.name}' ({entry.value}) failed to load: {exc}") from exc
+            families.extend(extra)
+    for family in families:
+        try:
+            register_family(family)
+        except ValueError as exc:
+            raise RegistryError(str(exc)) from None
+    return families
 
 
 def load_checks(include_plugins: bool = True, *, exclude: Sequence[Path] = ()) -> list[type[Check]]:
@@ -103,7 +180,8 @@ def load_checks(include_plugins: bool = True, *, exclude: Sequence[Path] = ()) -
                 raise RegistryError(f"{origin}: check id {check.id} is already used by {found[check.id].__module__}.")
             found[check.id] = check
 
-    add(builtin_checks(), "scaffold")
+    add(_builtin(ENTRY_POINT_GROUP, builtin_checks), "scaffold")
+    load_families(include_plugins, exclude=exclude)
     if include_plugins:
         path = trusted_path(exclude)
         for entry in plugin_entry_points(exclude, FACT_ENTRY_POINT_GROUP):  # facts first: checks ask for them

@@ -10,25 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from scaffold.check.model import (
-    ENGINEERING,
-    EVALUATION,
-    PERFORMANCE,
-    PRODUCTION,
-    STORY,
-    TRACKS,
-    Finding,
-    Status,
-)
+from scaffold.check.model import BUILTIN_FAMILIES, FAMILIES, Finding, Status
 
-FAMILY_WEIGHTS: dict[str, float] = {
-    STORY: 20,
-    EVALUATION: 25,
-    ENGINEERING: 20,
-    PRODUCTION: 20,
-    PERFORMANCE: 15,
-    TRACKS: 15,
-}
+FAMILY_WEIGHTS: dict[str, float] = {family.name: family.weight for family in BUILTIN_FAMILIES}
+"""The built-in families' weights; a policy's default also has every registered plugin family's."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +33,9 @@ class Score:
 
 @dataclass(frozen=True)
 class ScoringPolicy:
-    family_weights: Mapping[str, float] = field(default_factory=lambda: dict(FAMILY_WEIGHTS))
+    family_weights: Mapping[str, float] = field(
+        default_factory=lambda: {name: family.weight for name, family in FAMILIES.items()}
+    )
     check_weights: Mapping[str, float] = field(default_factory=dict)
     """Overrides of a check's own weight, by id."""
     default_family_weight: float = 10.0
