@@ -71,6 +71,10 @@ def snapshot(root: Path) -> dict[str, tuple[int, int, int, int | str]]:
     return entries
 
 
+def _default_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_hostile(
     *args: str,
     cwd: Path | None = None,
@@ -94,6 +98,9 @@ def run_hostile(
             stderr=err,
             start_new_session=True,
             user=user,
+            # A job started in the background by a non-interactive shell inherits SIGINT ignored, and
+            # Python then never raises KeyboardInterrupt; the command runs as from a terminal.
+            preexec_fn=_default_interrupt,
         )
         if stdin is not None and process.stdin is not None:
             try:
