@@ -78,7 +78,9 @@ _MODEL = re.compile(r"^(model|model_id|model_name|models|served_model|llm)$")
 _QUANT = re.compile(r"quant|dtype|precision|awq|gptq|gguf|fp8|int8|int4|bits")
 _BATCH = re.compile(r"max[_ -]?(num[_ -]?seqs|batch|batched|concurrency)|batch[_ -]?size|max[_ -]?model[_ -]?len")
 _GPU = re.compile(r"gpu|device|hardware|accelerator|cuda")
-_QUANT_TEXT = re.compile(r"\b(fp16|bf16|bfloat16|float16|fp8|int8|int4|awq|gptq|gguf|q[2-8]_k\w*|dtype|quantiz\w*)\b", re.I)
+_QUANT_TEXT = re.compile(
+    r"\b(fp16|bf16|bfloat16|float16|fp8|int8|int4|awq|gptq|gguf|q[2-8]_k\w*|dtype|quantiz\w*)\b", re.I
+)
 _GPU_TEXT = re.compile(r"\b([AHLT]\d{2,3}|RTX ?\d{3,4}\w*|GPU|MI\d{3}\w?|TPU\s?v\d)\b")
 
 
@@ -95,6 +97,18 @@ def _results_rows(readme: Markdown | None, pattern: re.Pattern[str]) -> tuple[in
         if pattern.search(text):
             rows = [r for r in table.rows if any(parse_shown_number(c.text) for c in r[1:])]
             return table.line, len(rows)
+    return None
+
+
+def _shown_only_in(documents: list[Markdown], pattern: re.Pattern[str], *, min_rows: int, what: str) -> Verdict | None:
+    """Half credit for a table in the write-up or a report that shows the measurement (at least
+    `min_rows` rows of numbers) when no results data does: readable, but not checkable."""
+    for document in documents:
+        table = _results_rows(document, pattern)
+        if table and table[1] >= min_rows:
+            return partially_passed(
+                0.5, f"{what} only in {document.path}; commit it as data", Location(document.path, table[0])
+            )
     return None
 
 
@@ -130,14 +144,8 @@ class RAG1(TrackCheck):
                             f"{found.path} compares chunking variants under '{key}'",
                             Location(found.path),
                         )
-        for document in [*writeup, *reports]:
-            table = _results_rows(document, _CHUNK)
-            if table and table[1] >= 2:
-                return partially_passed(
-                    0.5,
-                    f"chunking is compared only in {document.path}; commit the comparison as data",
-                    Location(document.path, table[0]),
-                )
+        if (shown := _shown_only_in([*writeup, *reports], _CHUNK, min_rows=2, what="chunking is compared")) is not None:
+            return shown
         if readme is not None and readme.find_lines(_CHUNK):
             return failed(
                 "chunking is described but only one strategy is measured",
@@ -167,14 +175,12 @@ class RAG2(TrackCheck):
                     f" and answer metrics ({', '.join(answer[:2])})" if answer else ""
                 )
                 return passed(detail, Location(found.path))
-        for document in [*writeup, *reports]:
-            table = _results_rows(document, _RETRIEVAL_METRIC)
-            if table and table[1]:
-                return partially_passed(
-                    0.5,
-                    f"retrieval metrics appear only in {document.path}; commit them as data",
-                    Location(document.path, table[0]),
-                )
+        if (
+            shown := _shown_only_in(
+                [*writeup, *reports], _RETRIEVAL_METRIC, min_rows=1, what="retrieval metrics appear"
+            )
+        ) is not None:
+            return shown
         return failed("no retrieval metric (recall@k, MRR, nDCG, context recall) in the results")
 
 
@@ -272,14 +278,10 @@ class AG2(TrackCheck):
                 metric = (found.path, key)
                 break
         if metric is None:
-            for document in [*writeup, *reports]:
-                table = _results_rows(document, _SUCCESS_TEXT)
-                if table and table[1]:
-                    return partially_passed(
-                        0.5,
-                        f"task success appears only in {document.path}; commit it as data",
-                        Location(document.path, table[0]),
-                    )
+            if (
+                shown := _shown_only_in([*writeup, *reports], _SUCCESS_TEXT, min_rows=1, what="task success appears")
+            ) is not None:
+                return shown
             return failed("no task-success metric in the results data")
         held_out = [s for s in eval_sets.sets if len(s.splits) >= 2 or re.search(r"test|held|holdout", s.path, re.I)]
         if not held_out:
@@ -314,14 +316,10 @@ class SV1(TrackCheck):
             levels = [k for k in found.keys if re.match(r"^(c|concurrency|bs|batch)[_-]?\d+$", k)]
             if len(levels) >= 2:
                 return passed(f"{found.path} sweeps load ({', '.join(levels[:5])})", Location(found.path))
-        for document in [*writeup, *reports]:
-            table = _results_rows(document, _LOAD_KEY)
-            if table and table[1] >= 2:
-                return partially_passed(
-                    0.5,
-                    f"the load sweep appears only in {document.path}; commit it as data",
-                    Location(document.path, table[0]),
-                )
+        if (
+            shown := _shown_only_in([*writeup, *reports], _LOAD_KEY, min_rows=2, what="the load sweep appears")
+        ) is not None:
+            return shown
         return failed("no latency measured at more than one concurrency level or batch size")
 
 
