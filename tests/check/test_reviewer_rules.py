@@ -282,3 +282,9 @@ def test_results_with_half_their_run_metadata_earn_half_of_ev4(repo: Repo) -> No
     data = '{"model": "llama-2-70b", "date": "2024-01-05", "concurrency": 5, "ttft_p50": 0.51}'
     ev4 = finding(repo({"raw_data/summary/a.json": data}), "EV4")
     assert ev4.status is Status.PASS and ev4.verdict.credit == 0.5, ev4.verdict.detail
+
+
+def test_a_grafana_dashboard_is_not_results_data(repo: Repo) -> None:
+    dashboard = '{"title": "vLLM benchmark", "panels": [{"id": 1, "gridPos": {"h": 8, "w": 12}}], "model": "qwen"}'
+    ev4 = finding(repo({"observability/grafana/dashboards/vllm-benchmark.json": dashboard}), "EV4")
+    assert ev4.status is Status.FAIL and not ev4.verdict.evidence, ev4.verdict.detail

@@ -154,7 +154,7 @@ def _is_results_file(indexed: IndexedFile) -> bool:
     if indexed.suffix not in {".json", ".csv"} or indexed.name.lower() in _NOT_RESULTS:
         return False
     directories = {part.lower() for part in indexed.parts[:-1]}
-    if directories & {"node_modules", "fixtures", "golden", "data"}:
+    if directories & {"node_modules", "fixtures", "golden", "data", "grafana", "dashboards", "provisioning"}:
         return False
     return is_results_folder(directories) or bool(_RESULTS_NAME.search(indexed.name))
 
