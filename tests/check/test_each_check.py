@@ -74,10 +74,10 @@ def history(*authors: str) -> GitHistory:
 
 
 def writeup(text: str) -> Facts:
-    return {"writeup": [md(text)], "readme": md(text), "reports": []}
+    return {"writeup": [md(text)], "readme": md(text), "reports": [], "python": py()}
 
 
-NONE: Facts = {"writeup": [], "readme": None, "reports": []}
+NONE: Facts = {"writeup": [], "readme": None, "reports": [], "python": py()}
 TABLE = "| metric | value |\n|---|---:|\n| recall@5 | 0.82 |\n| faithfulness | 0.91 |\n"
 BENCH = {"run": {**RUN, "hardware": {"gpu": "A100"}}, "latency_ms": {"p50": 41.0, "p95": 90.0}}
 
@@ -201,8 +201,9 @@ CASES: dict[str, tuple[Callable[[], Facts], Callable[[], Facts]]] = {
                 app__py="from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/ask')\ndef ask():\n    return {}\n"
             ),
             "pyproject": None,
+            "serving_engines": [],
         },
-        lambda: {"python": py(app__py="x = 1\n"), "pyproject": None},
+        lambda: {"python": py(app__py="x = 1\n"), "pyproject": None, "serving_engines": []},
     ),
     "PR2": (
         lambda: {
@@ -229,15 +230,20 @@ CASES: dict[str, tuple[Callable[[], Facts], Callable[[], Facts]]] = {
         lambda: {**writeup("# App\n\nNo demo yet.\n"), "files": index()},
     ),
     "PR5": (
-        lambda: {"secrets": SecretScan(env_examples=[".env.example"], scanned_files=10), "python": py()},
+        lambda: {
+            "secrets": SecretScan(env_examples=[".env.example"], scanned_files=10),
+            "python": py(),
+            "files": index(),
+        },
         lambda: {
             "secrets": SecretScan(hits=[SecretHit(Location("app.py", 3), "OpenAI API key")], scanned_files=10),
             "python": py(),
+            "files": index(),
         },
     ),
     "PF1": (
-        lambda: {"tasks": tasks(bench="python -m app bench"), "python": py(), "files": index(), "pyproject": None},
-        lambda: {"tasks": tasks(), "python": py(), "files": index(), "pyproject": None},
+        lambda: {"tasks": tasks(bench="python -m app bench"), "python": py(), "files": index(), **NONE, "pyproject": None},
+        lambda: {"tasks": tasks(), "python": py(), "files": index(), **NONE, "pyproject": None},
     ),
     "PF2": (
         lambda: {"results": results(("results/bench.json", BENCH)), **NONE},

@@ -158,7 +158,10 @@ def test_a_full_pass_in_a_linked_document_beats_a_partial_one_in_the_readme(repo
     assert st2.status is Status.PASS and st2.verdict.credit == 1.0 and st2.verdict.evidence[0].path == "docs/design.md"
 
 
-def test_markdown_reports_in_a_results_folder_earn_half_where_data_would_earn_all(repo: Repo) -> None:
+def test_markdown_reports_in_a_results_folder_record_measurements_but_not_data(repo: Repo) -> None:
+    """A report in a results folder shows what was measured (full credit where the rubric asks for a
+    measurement: the comparison, the load sweep, the engine setup) but is not data a script can
+    check (half where the rubric asks for committed data: EV4, PF2)."""
     report = (
         "# RTX 3050 run, 2026-06-27\n\nModel qwen2.5-1.5b, Q4_K_M quantization on an RTX 3050 GPU.\n\n"
         "| concurrency | p50 ms | p95 ms |\n|---|---:|---:|\n| 1 | 41.0 | 60.2 |\n| 4 | 55.3 | 90.1 |\n\n"
@@ -171,10 +174,20 @@ def test_markdown_reports_in_a_results_folder_earn_half_where_data_would_earn_al
         "Makefile": "bench:\n\tpython bench.py\n",
     }
     run = repo(files)
-    for check_id in ("EV4", "EV5", "PF2", "SV1", "SV2"):
+    for check_id, credit in (("EV4", 0.5), ("PF2", 0.5), ("EV5", 1.0), ("SV1", 1.0), ("SV2", 1.0)):
         verdict = finding(run, check_id).verdict
-        assert verdict.status is Status.PASS and verdict.credit == 0.5, (check_id, verdict.detail)
+        assert verdict.status is Status.PASS and verdict.credit == credit, (check_id, verdict.detail)
         assert verdict.evidence[0].path == "docs/results/rtx3050.md", check_id
+    # the same tables typed into the README earn half everywhere
+    typed = repo(
+        {
+            **{k: v for k, v in files.items() if k != "docs/results/rtx3050.md"},
+            "README.md": files["README.md"] + "\n## Results\n\n" + report.split("\n\n", 2)[2],
+        }
+    )
+    for check_id in ("EV5", "SV1"):
+        verdict = finding(typed, check_id).verdict
+        assert verdict.status is Status.PASS and verdict.credit == 0.5, (check_id, verdict.detail)
 
 
 def test_scripts_named_by_absolute_paths_are_not_this_trees_missing_files(repo: Repo) -> None:
@@ -288,3 +301,96 @@ def test_a_grafana_dashboard_is_not_results_data(repo: Repo) -> None:
     dashboard = '{"title": "vLLM benchmark", "panels": [{"id": 1, "gridPos": {"h": 8, "w": 12}}], "model": "qwen"}'
     ev4 = finding(repo({"observability/grafana/dashboards/vllm-benchmark.json": dashboard}), "EV4")
     assert ev4.status is Status.FAIL and not ev4.verdict.evidence, ev4.verdict.detail
+
+
+SIMULATED_BENCH = (
+    "import time\n\nimport numpy as np\n\n\ndef run(n):\n    rows = []\n    for _ in range(n):\n"
+    "        latency = np.random.exponential(5.0)  # in a real run, time the request\n"
+    "        rows.append(latency)\n    return rows\n\n\nif __name__ == '__main__':\n    run(100)\n" + "# padding\n" * 5
+)
+TIMED_BENCH = (
+    "import time\n\nimport httpx\n\n\ndef run(n):\n    rows = []\n    for _ in range(n):\n"
+    "        start = time.perf_counter()\n        httpx.post('http://localhost:8000/ask', json={})\n"
+    "        rows.append(time.perf_counter() - start)\n    return rows\n\n\nif __name__ == '__main__':\n    run(100)\n"
+    + "# padding\n"
+    * 5
+)
+SERVING_RESULTS = (
+    '{"model": "qwen", "dtype": "bf16", "max_num_seqs": 64, "gpu": "A100", "hardware": "A100",'
+    ' "levels": [{"concurrency": 1, "p50_ms": 40}, {"concurrency": 8, "p50_ms": 90}]}'
+)
+
+
+def test_measurements_from_code_that_draws_latencies_at_random_are_not_evidence(repo: Repo) -> None:
+    readme = "# vLLM vs TGI\n\n## Results\n\n| engine | p50 latency ms | tok/s |\n|---|---:|---:|\n| vLLM | 41 | 812 |\n| TGI | 55 | 630 |\n"
+    files: dict[str, str | bytes] = {
+        "README.md": readme,
+        "benchmarks/run_vllm.py": SIMULATED_BENCH,
+        "results/bench.json": SERVING_RESULTS,
+        "serve.sh": "vllm serve qwen --port 8000\n",
+    }
+    run = repo(files)
+    assert finding(run, "PF1").status is Status.FAIL
+    honest = repo({**files, "benchmarks/run_vllm.py": TIMED_BENCH})
+    for check_id in ("ST4", "SV1", "SV2"):
+        assert finding(honest, check_id).status is Status.PASS, check_id
+        simulated = finding(run, check_id)
+        assert simulated.status is Status.FAIL, check_id
+        assert "random distribution" in simulated.verdict.detail, check_id
+    # one honest script beside a simulated one: the benchmark exists, but not all of it measures
+    mixed = repo({**files, "benchmarks/run_tgi.py": TIMED_BENCH})
+    pf1 = finding(mixed, "PF1")
+    assert pf1.status is Status.PASS and pf1.verdict.credit == 0.5
+    assert finding(mixed, "PF2").status is Status.FAIL
+    # an eval table is not a latency table: it stays results
+    quality = "# App\n\n## Results\n\n| mode | hit@5 | MRR |\n|---|---:|---:|\n| vector | 0.85 | 0.77 |\n| hybrid | 0.80 | 0.70 |\n"
+    assert finding(repo({**files, "README.md": quality}), "ST4").status is Status.PASS
+
+
+def test_a_benchmark_or_plotting_script_is_not_the_systems_interface_but_a_launched_engine_is(repo: Repo) -> None:
+    plot = "import argparse\n\n\ndef main():\n    argparse.ArgumentParser().parse_args()\n\n\nif __name__ == '__main__':\n    main()\n"
+    for path in ("benchmark.py", "analysis/compare_results.py", "scripts/plot_latency.py"):
+        assert finding(repo({path: plot}), "PR1").status is Status.FAIL, path
+    assert finding(repo({"cli.py": plot}), "PR1").status is Status.PASS
+    launcher = 'import os\n\nos.system("vllm serve Qwen2-7B-Instruct --port 8081 > vllm.log 2>&1 &")\n'
+    pr1 = finding(repo({"run-vllm.py": launcher}), "PR1")
+    assert pr1.status is Status.PASS and "vLLM" in pr1.verdict.detail
+    script = finding(repo({"serving/launch.sh": "#!/bin/sh\nvllm serve qwen --port 8000\n"}), "PR1")
+    assert script.status is Status.PASS and script.verdict.evidence[0].path == "serving/launch.sh"
+    commented = finding(repo({"serving/launch.sh": "#!/bin/sh\n# vllm serve qwen --port 8000\n"}), "PR1")
+    assert commented.status is Status.FAIL
+
+
+def test_an_eval_script_that_does_its_work_at_module_level_runs_with_one_command(repo: Repo) -> None:
+    script = (
+        "from langsmith import Client\n\nclient = Client()\n\n\ndef target(x):\n    return x\n\n\n"
+        "results = client.evaluate(target, data='triage')\nframe = results.to_pandas()\nprint(frame)\n"
+    )
+    assert finding(repo({"src/app/eval/evaluate_triage.py": script}), "EV1").status is Status.PASS
+    definitions = "def evaluate(x):\n    return x\n\n\n" + "# notes\n" * 10
+    assert finding(repo({"src/app/eval/evaluate_triage.py": definitions}), "EV1").status is Status.FAIL
+
+
+def test_known_gaps_is_a_limitations_section(repo: Repo) -> None:
+    readme = "# App\n\n## Known Gaps\n\n" + "Precision@5 misses its target on long pages. " * 4 + "\n"
+    assert finding(repo({"README.md": readme}), "ST5").status is Status.PASS
+
+
+def test_a_notebook_project_with_no_secrets_passes_pr5(repo: Repo) -> None:
+    notebook = '{"cells": [{"cell_type": "code", "source": ["print(1)"]}], "nbformat": 4}'
+    assert finding(repo({"agent.ipynb": notebook}), "PR5").status is Status.PASS
+
+
+def test_a_readme_that_runs_an_upstream_load_generator_has_half_a_benchmark(repo: Repo) -> None:
+    readme = (
+        "# vLLM\n\nMeasured on one A100 80GB.\n\n## Procedure\n\n```bash\npython vllm/benchmarks/benchmark_serving.py --backend vllm "
+        "--dataset-name random --num-prompts 100\n```\n\n## Test 1\n\n```\nP99 TTFT (ms):      812.40\n"
+        "Mean TPOT (ms):     21.32\n```\n"
+    )
+    run = repo({"README.md": readme})
+    pf1 = finding(run, "PF1")
+    assert pf1.status is Status.PASS and pf1.verdict.credit == 0.5 and "benchmark_serving.py" in pf1.verdict.detail
+    pf2 = finding(run, "PF2")  # pasted percentiles beside the hardware: readable, not data
+    assert pf2.status is Status.PASS and pf2.verdict.credit == 0.5 and "pasted" in pf2.verdict.detail
+    commented = repo({"README.md": "# App\n\n```bash\n# later: guidellm benchmark\n```\n"})
+    assert finding(commented, "PF1").status is Status.FAIL

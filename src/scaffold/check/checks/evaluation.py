@@ -83,10 +83,10 @@ class EV1(EvaluationCheck):
             if task.commands or task.prerequisites:
                 return passed(f"task '{task.name}' runs {len(task.commands)} command(s)", task.location)
             return failed(f"task '{task.name}' exists but runs nothing", task.location)
-        for module in python.code:
+        for module in python.runnable:
             # a runnable script named for evaluation, or one that lives in an eval folder (app/eval/run_route1.py)
             named = _EVAL_SCRIPT.search(module.path) or _is_eval_path(module.path)
-            if named and module.line_count >= 10 and module.has_main_guard:
+            if named and module.line_count >= 10:
                 return passed(f"eval script {module.path}", Location(module.path, 1))
         configs = [f for f in files if _EVAL_CONFIG.search(f.path)]
         if configs:
@@ -211,19 +211,26 @@ class EV5(EvaluationCheck):
                 f"{len(sweep)} results files in {folder}/ with the same metrics and different configurations",
                 Location(sweep[0].path),
             )
-        for readme in [*writeup, *reports]:
-            for table in readme.tables:
+        shown: Verdict | None = None
+        for document in [*reports, *writeup]:
+            for table in document.tables:
                 labels = [row[0].text for row in table.rows if row]
                 numeric_rows = [row for row in table.rows if any(parse_shown_number(c.text) for c in row[1:])]
                 if (
                     any(_BASELINE.search(label) for label in labels) or any(_BASELINE.search(h) for h in table.header)
                 ) and len(numeric_rows) >= 2:
-                    # a measured comparison a reviewer can read, but not one they can check: half
-                    return partially_passed(
+                    location = Location(document.path, table.line)
+                    if document in reports:
+                        # a report the run committed in a results folder is a record of the comparison
+                        return passed(f"{document.path} compares a baseline with measured changes", location)
+                    # a measured comparison a reviewer can read in the write-up, but not one they can check: half
+                    shown = shown or partially_passed(
                         0.5,
-                        f"{readme.path} compares against a baseline, but the comparison is not committed as data",
-                        Location(readme.path, table.line),
+                        f"{document.path} compares against a baseline, but the comparison is not committed as data",
+                        location,
                     )
+        if shown is not None:
+            return shown
         return failed("no baseline-vs-change comparison (ablation) found" + results.void_note())
 
 

@@ -20,6 +20,11 @@ _BENCH_FILE = re.compile(
     r"(^|/)(bench[\w-]*\.py|[\w-]*_bench(mark)?\.py|locustfile\.py|[\w-]*load[_-]?test[\w-]*\.(py|js)|k6[\w-]*\.js)$",
     re.I,
 )
+# Load generators a README may run instead of a benchmark of the project's own
+_LOAD_GENERATOR = re.compile(
+    r"\bbenchmark_serving\.py|\bvllm bench serve\b|\bgenai-perf\b|\bguidellm\b|\btoken_benchmark_ray\.py|"
+    r"\blocust\s+-f\b|\bk6 run\b|\bwrk\s+-[tcd]|\bhey\s+-[nzc]|\bab\s+-n\b|\bllmperf\b"
+)
 _PERCENTILE = re.compile(r"(?<![a-z])p(50|90|95|99|999)(?!\d)|percentile|median", re.I)
 _HARDWARE_KEY = re.compile(r"hardware|gpu|cpu|device|machine|instance|accelerator|platform")
 _HARDWARE_TEXT = re.compile(
@@ -31,6 +36,21 @@ _COST_TEXT = re.compile(
     r"\bcost\b[^.\n]{0,60}\d|\d[^.\n]{0,40}\bper (1k|1m|million|thousand) tokens|tokens saved",
     re.I,
 )
+
+
+def void_if_simulated(verdict: Verdict, python: PythonSources) -> Verdict:
+    """Measurements are not evidence when the project's own code invents them: a verdict that
+    credits latency or throughput numbers fails once any non-test module draws such a number from a
+    random distribution (the reader cannot tell which numbers came from it)."""
+    if verdict.credit <= 0 or not python.simulated:
+        return verdict
+    path, line = python.simulated[0]
+    return failed(
+        f"{path}:{line} draws latencies from a random distribution, so the measurements shown are not evidence "
+        f"(otherwise: {verdict.detail})",
+        Location(path, line),
+        *verdict.evidence[:2],
+    )
 
 
 class PerformanceCheck(Check):
@@ -45,7 +65,14 @@ class PF1(PerformanceCheck):
         "Add `make bench`: a script that sends N requests at a few concurrency levels and records latency percentiles."
     )
 
-    def check(self, tasks: Tasks, python: PythonSources, files: FileIndex, pyproject: PyProject | None) -> Verdict:
+    def check(
+        self,
+        tasks: Tasks,
+        python: PythonSources,
+        files: FileIndex,
+        pyproject: PyProject | None,
+        writeup: list[Markdown],
+    ) -> Verdict:
         """There is no way to measure latency or throughput."""
         task = tasks.get(*_BENCH_TASKS)
         if task is not None and (task.commands or task.prerequisites):
@@ -55,14 +82,24 @@ class PF1(PerformanceCheck):
                 if _BENCH_COMMAND.search(name):
                     location = Location(pyproject.path, pyproject.line_of(name))
                     return passed(f"benchmark command '{name}' ({target})", location)
+        timed: list[str] = []
         simulated: list[Location] = []
         for module in python.code:
             if (_BENCH_FILE.search(module.path) or "benchmarks/" in module.path) and module.line_count >= 15:
                 if module.simulated:
-                    name, line = next(iter(module.simulated.items()))
-                    simulated.append(Location(module.path, line))
-                    continue
-                return passed(f"benchmark script {module.path}", Location(module.path, 1))
+                    simulated.append(Location(module.path, next(iter(module.simulated.values()))))
+                else:
+                    timed.append(module.path)
+        if timed and simulated:
+            return partially_passed(
+                0.5,
+                f"benchmark script {timed[0]}, but {simulated[0].path} draws its measurements from a random "
+                "distribution instead of timing anything",
+                Location(timed[0], 1),
+                *simulated[:2],
+            )
+        if timed:
+            return passed(f"benchmark script {timed[0]}", Location(timed[0], 1))
         if simulated:
             return failed(
                 f"the benchmark script {simulated[0].path} draws its measurements from a random distribution "
@@ -74,6 +111,16 @@ class PF1(PerformanceCheck):
         ]
         if shell:
             return passed(f"load-test script {shell[0].path}", Location(shell[0].path))
+        for document in writeup:
+            for block in document.code_blocks:
+                for offset, line in enumerate(block.lines, start=1):
+                    if (tool := _LOAD_GENERATOR.search(line)) is not None and not line.lstrip().startswith("#"):
+                        return partially_passed(
+                            0.5,
+                            f"{document.path} runs the load generator '{tool.group()}' from another project; "
+                            "no benchmark script or target of this one",
+                            Location(document.path, block.line + offset),
+                        )
         return failed("no bench task and no benchmark script")
 
 
@@ -87,8 +134,13 @@ class PF2(PerformanceCheck):
     requires = frozenset({"PF1"})
     fix = "Write results/bench.json with p50/p95/p99 latency and a hardware block (CPU/GPU, driver, library versions)."
 
-    def check(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
+    def check(
+        self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown], python: PythonSources
+    ) -> Verdict:
         """Latency claims without percentiles or without the hardware that produced them."""
+        return void_if_simulated(self.judge(results, writeup, reports), python)
+
+    def judge(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
         partial: str | None = None
         # a benchmark's own file is the evidence; an eval or ablation that also times itself comes after
         ordered = sorted(results.files, key=lambda f: not _BENCH_RESULTS.search(f.path.rsplit("/", 1)[-1]))
@@ -105,16 +157,24 @@ class PF2(PerformanceCheck):
                 for t in readme.tables
                 if any(_PERCENTILE.search(h) for h in t.header) and any(parse_shown_number(c.text) for c in t.cells())
             ]
+            pasted = [
+                block.line
+                for block in readme.code_blocks
+                if any(_PERCENTILE.search(line) and _NUMBER.search(line) for line in block.lines)
+            ]
             hardware_lines = readme.find_lines(_HARDWARE_TEXT)
-            if tables and hardware_lines:
+            if (tables or pasted) and hardware_lines:
                 return partially_passed(
                     0.5,
-                    f"percentiles and hardware appear only in {readme.path}; commit them as data",
-                    Location(readme.path, tables[0].line),
+                    f"percentiles and hardware appear only in {readme.path}"
+                    + ("" if tables else " (as pasted output)")
+                    + "; commit them as data",
+                    Location(readme.path, tables[0].line if tables else pasted[0]),
                 )
         return failed((partial or "no committed benchmark results with p50/p95/p99") + results.void_note())
 
 
+_NUMBER = re.compile(r"\d+\.\d+|\d{2,}")
 _AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 

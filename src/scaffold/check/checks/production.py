@@ -68,13 +68,18 @@ class ProductionCheck(Check):
     family: ClassVar[str] = PRODUCTION
 
 
+_TOOLING_SCRIPT = re.compile(r"bench|analy[sz]|plot|visuali[sz]|compare|report|chart|figure", re.I)
+
+
 class PR1(ProductionCheck):
     """A serving interface exists (HTTP API, gRPC service or CLI entry point)"""
 
     id = "PR1"
     fix = "Expose the system behind a FastAPI app (POST /ask …) or a CLI entry point in [project.scripts]."
 
-    def check(self, python: PythonSources, pyproject: PyProject | None) -> Verdict:
+    def check(
+        self, python: PythonSources, pyproject: PyProject | None, serving_engines: list[tuple[str, Location]]
+    ) -> Verdict:
         """Nothing lets another program or a person call the system."""
         for module in python.code:
             framework = next((f for f in _HTTP_FRAMEWORKS if f in module.imports), None)
@@ -89,8 +94,12 @@ class PR1(ProductionCheck):
             if scripts:
                 name = next(iter(scripts))
                 return passed(f"CLI entry point '{name}'", Location(pyproject.path, pyproject.line_of(name)))
+        for name, location in serving_engines:
+            return passed(f"starts {name}'s HTTP server ({location})", location)
         for module in python.code:
             if module.imports_any("typer", "click", "argparse") and module.has_main_guard:
+                if _TOOLING_SCRIPT.search(module.path):
+                    continue  # a benchmark or plotting script is a tool around the system, not its interface
                 return passed(f"command-line interface in {module.path}", Location(module.path, 1))
         for module in python.code:
             ui = next((name for name in _UI_FRAMEWORKS if name in module.imports), None)
@@ -218,7 +227,7 @@ class PR5(ProductionCheck):
     weight = 1.5
     fix = "Remove the secret (and rotate it), git-ignore .env, read settings from the environment and commit .env.example."
 
-    def check(self, secrets: SecretScan, python: PythonSources) -> Verdict:
+    def check(self, secrets: SecretScan, python: PythonSources, files: FileIndex) -> Verdict:
         """A secret is committed, or configuration has no documented environment variables."""
         if secrets.hits:
             hit = secrets.hits[0]
@@ -241,8 +250,8 @@ class PR5(ProductionCheck):
                     "but no .env.example documents them",
                     Location(*reads[0]),
                 )
-            if not python.code:
-                return failed("no code and no .env.example: nothing shows where configuration comes from")
+            if not python.code and not files.with_suffix(".ipynb"):
+                return failed("no code or notebook and no .env.example: nothing shows where configuration comes from")
             return passed(
                 f"no secrets in {secrets.scanned_files} text files; the code reads no settings from the environment"
             )

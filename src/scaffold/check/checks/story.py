@@ -6,9 +6,11 @@ import re
 from collections.abc import Callable
 from typing import ClassVar
 
+from scaffold.check.checks.performance import void_if_simulated
 from scaffold.check.evidence.catalog import BUZZWORDS, TOOLS
 from scaffold.check.evidence.files import FileIndex
 from scaffold.check.evidence.markdown import Markdown, Section
+from scaffold.check.evidence.python_source import PythonSources
 from scaffold.check.evidence.tasks import Tasks
 from scaffold.check.model import STORY, Check, Location, Status, Verdict, failed, partially_passed, passed
 from scaffold.check.numbers import parse_shown_number
@@ -132,8 +134,9 @@ _RESULTS_HEADING = re.compile(
 _PLACEHOLDER = re.compile(r"\b(placeholders?|dummy|illustrative|example numbers|sample numbers|mock(ed)?|fake)\b", re.I)
 # A number with a unit or a decimal point, as benchmark tools print them ("41.2 ms", "812.5 tok/s").
 _MEASURED = re.compile(r"\b\d+\.\d+\b|\b\d+(?:\.\d+)?\s*(?:ms|s|tok/s|tokens/s|req/s|%)(?![\w/])")
+_PERFORMANCE = re.compile(r"latenc|throughput|tok(ens)?/s|ttft|tpot|req/s|requests/s", re.I)
 _FAILURE_HEADING = re.compile(
-    r"failure|limitation|known issue|error analysis|what (doesn.t|does not) work|caveat|where it (fails|breaks)|weakness|lessons",
+    r"failure|limitation|known (issue|gap)|error analysis|what (doesn.t|does not) work|caveat|where it (fails|breaks)|weakness|lessons",
     re.I,
 )
 _REPRODUCE_HEADING = re.compile(
@@ -346,6 +349,19 @@ class ST3(StoryCheck):
         )
 
 
+def _shows_performance(document: Markdown, line: int) -> bool:
+    """Whether the table or pasted output at `line` reports latency or throughput (by its section
+    title, table header or output lines)."""
+    for table in document.tables:
+        if table.line == line and _PERFORMANCE.search(" ".join(table.header)):
+            return True
+    for block in document.code_blocks:
+        if block.line == line and any(_PERFORMANCE.search(text) for text in block.lines):
+            return True
+    around = [s for s in document.sections if s.line <= line <= (s.end_line or line)]
+    return any(_PERFORMANCE.search(section.title) for section in around)
+
+
 class ST4(StoryCheck):
     """README has a results section with a table of numbers"""
 
@@ -353,9 +369,16 @@ class ST4(StoryCheck):
     weight = 1.5
     fix = "Add a 'Results' section with a metrics table generated from your committed results files."
 
-    def check(self, writeup: list[Markdown]) -> Verdict:
+    def check(self, writeup: list[Markdown], python: PythonSources) -> Verdict:
         """The README has no results section with measured numbers."""
-        return _across(writeup, self.judge)
+        verdict = _across(writeup, self.judge)
+        if verdict.credit > 0 and python.simulated and verdict.evidence:
+            # latency tables from a project whose code invents latencies are not results
+            shown = verdict.evidence[0]
+            document = next((d for d in writeup if d.path == shown.path), None)
+            if document is not None and shown.line is not None and _shows_performance(document, shown.line):
+                return void_if_simulated(verdict, python)
+        return verdict
 
     def judge(self, readme: Markdown) -> Verdict:
         sections = readme.sections_titled(_RESULTS_HEADING)

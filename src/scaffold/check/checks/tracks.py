@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from scaffold.check.checks.performance import void_if_simulated
 from scaffold.check.evidence.eval_sets import EvalSets
 from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
@@ -100,15 +101,19 @@ def _results_rows(readme: Markdown | None, pattern: re.Pattern[str]) -> tuple[in
     return None
 
 
-def _shown_only_in(documents: list[Markdown], pattern: re.Pattern[str], *, min_rows: int, what: str) -> Verdict | None:
-    """Half credit for a table in the write-up or a report that shows the measurement (at least
-    `min_rows` rows of numbers) when no results data does: readable, but not checkable."""
-    for document in documents:
+def _shown_only_in(
+    writeup: list[Markdown], reports: list[Markdown], pattern: re.Pattern[str], *, min_rows: int, what: str
+) -> Verdict | None:
+    """When no results data shows the measurement, a table that does (at least `min_rows` rows of
+    numbers): full credit in a report committed in a results folder (a record of the run, though
+    not one a script can check), half in the write-up (readable, but typed by hand)."""
+    for document in [*reports, *writeup]:
         table = _results_rows(document, pattern)
         if table and table[1] >= min_rows:
-            return partially_passed(
-                0.5, f"{what} only in {document.path}; commit it as data", Location(document.path, table[0])
-            )
+            location = Location(document.path, table[0])
+            if document in reports:
+                return passed(f"{what} in the report {document.path}", location)
+            return partially_passed(0.5, f"{what} only in {document.path}; commit it as data", location)
     return None
 
 
@@ -144,7 +149,7 @@ class RAG1(TrackCheck):
                             f"{found.path} compares chunking variants under '{key}'",
                             Location(found.path),
                         )
-        if (shown := _shown_only_in([*writeup, *reports], _CHUNK, min_rows=2, what="chunking is compared")) is not None:
+        if (shown := _shown_only_in(writeup, reports, _CHUNK, min_rows=2, what="chunking is compared")) is not None:
             return shown
         if readme is not None and readme.find_lines(_CHUNK):
             return failed(
@@ -176,9 +181,7 @@ class RAG2(TrackCheck):
                 )
                 return passed(detail, Location(found.path))
         if (
-            shown := _shown_only_in(
-                [*writeup, *reports], _RETRIEVAL_METRIC, min_rows=1, what="retrieval metrics appear"
-            )
+            shown := _shown_only_in(writeup, reports, _RETRIEVAL_METRIC, min_rows=1, what="retrieval metrics appear")
         ) is not None:
             return shown
         return failed("no retrieval metric (recall@k, MRR, nDCG, context recall) in the results")
@@ -279,7 +282,7 @@ class AG2(TrackCheck):
                 break
         if metric is None:
             if (
-                shown := _shown_only_in([*writeup, *reports], _SUCCESS_TEXT, min_rows=1, what="task success appears")
+                shown := _shown_only_in(writeup, reports, _SUCCESS_TEXT, min_rows=1, what="task success appears")
             ) is not None:
                 return shown
             return failed("no task-success metric in the results data")
@@ -304,8 +307,13 @@ class SV1(TrackCheck):
     track = "serving"
     fix = "Sweep concurrency (1, 4, 16, 64) or batch size and record latency and throughput at each level."
 
-    def check(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
+    def check(
+        self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown], python: PythonSources
+    ) -> Verdict:
         """Latency is reported at a single load level."""
+        return void_if_simulated(self.judge(results, writeup, reports), python)
+
+    def judge(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
         for found in results.files:
             values = {str(v) for v in found.values_for(_LOAD_KEY) if isinstance(v, int | float | str)}
             if len(values) >= 2:
@@ -317,7 +325,7 @@ class SV1(TrackCheck):
             if len(levels) >= 2:
                 return passed(f"{found.path} sweeps load ({', '.join(levels[:5])})", Location(found.path))
         if (
-            shown := _shown_only_in([*writeup, *reports], _LOAD_KEY, min_rows=2, what="the load sweep appears")
+            shown := _shown_only_in(writeup, reports, _LOAD_KEY, min_rows=2, what="the load sweep appears")
         ) is not None:
             return shown
         return failed("no latency measured at more than one concurrency level or batch size")
@@ -330,8 +338,13 @@ class SV2(TrackCheck):
     track = "serving"
     fix = "Store the engine settings (model, dtype/quantization, max_num_seqs, GPU) in the same JSON as the numbers."
 
-    def check(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
+    def check(
+        self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown], python: PythonSources
+    ) -> Verdict:
         """Numbers without the configuration that produced them cannot be compared."""
+        return void_if_simulated(self.judge(results, writeup, reports), python)
+
+    def judge(self, results: ResultsData, writeup: list[Markdown], reports: list[Markdown]) -> Verdict:
         best: tuple[int, str, list[str]] | None = None
         for found in results.files:
             missing = [
@@ -354,6 +367,11 @@ class SV2(TrackCheck):
         for document in [*reports, *writeup]:
             quantization = document.find_lines(_QUANT_TEXT)
             if quantization and document.find_lines(_GPU_TEXT):
+                if document in reports:
+                    return passed(
+                        f"the report {document.path} records the engine setup (quantization, GPU) with its numbers",
+                        Location(document.path, quantization[0][0]),
+                    )
                 return partially_passed(
                     0.5,
                     f"{document.path} states the engine setup (quantization, GPU) in prose, not with the data",

@@ -29,6 +29,7 @@ from scaffold.check.evidence.secrets import SecretScan, scan_for_secrets
 from scaffold.check.evidence.tasks import Tasks, collect_tasks
 from scaffold.check.evidence.tooling import Tooling, collect_tooling
 from scaffold.check.evidence.tracks import TrackDetection, detect_tracks
+from scaffold.check.model import Location
 
 MAX_LINKED_DOCUMENTS = 8
 MAX_REPORTS = 12
@@ -55,6 +56,7 @@ class Repository:
             "git_history",
             "secrets",
             "tracks",
+            "serving_engines",
             "deployment",
             "tooling",
         }
@@ -129,13 +131,16 @@ class Repository:
     @cached_property
     def reports(self) -> list[Markdown]:
         """Markdown reports committed in results folders (`docs/results/*.md`, `reports/*.md`), at
-        most MAX_REPORTS: results a reviewer can read, though not data a script can check."""
+        most MAX_REPORTS: results a reviewer can read, though not data a script can check. A report
+        the README links to is also part of the write-up (the same object)."""
+        linked = {document.path: document for document in self.writeup}
         found = []
         for indexed in self.files.with_suffix(".md", ".markdown"):
-            if indexed.path in {d.path for d in self.writeup} or not is_results_folder(indexed.parts[:-1]):
+            if not is_results_folder(indexed.parts[:-1]):
                 continue
-            text = self.files.read_text(indexed.path)
-            if text is not None:
+            if indexed.path in linked:
+                found.append(linked[indexed.path])
+            elif (text := self.files.read_text(indexed.path)) is not None:
                 found.append(parse_markdown(indexed.path, text))
             if len(found) >= MAX_REPORTS:
                 break
@@ -186,13 +191,19 @@ class Repository:
         return scan_for_secrets(self.files)
 
     @cached_property
-    def tracks(self) -> TrackDetection:
-        from scaffold.check.evidence.vocabulary import container_evidence, vocabulary
+    def serving_engines(self) -> list[tuple[str, Location]]:
+        """Serving engines (vLLM, TGI, …) the project starts itself, each with the first place that
+        starts it: a container, a script or Makefile command, or a command string in its code."""
+        from scaffold.check.evidence.vocabulary import launch_evidence, vocabulary
 
-        serving = [
-            f"runs {tool.name} ({location})"
+        return [
+            (tool.name, locations[0])
             for tool in vocabulary()
             if tool.category == "serving engine"
-            for location in container_evidence(tool, self)[:1]
+            if (locations := launch_evidence(tool, self))
         ]
+
+    @cached_property
+    def tracks(self) -> TrackDetection:
+        serving = [f"runs {name} ({location})" for name, location in self.serving_engines]
         return detect_tracks(self.python, self.readme, self._forced_tracks, {"serving": serving})

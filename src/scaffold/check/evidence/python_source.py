@@ -49,6 +49,9 @@ class PythonModule:
     """Module-level names bound to a list or tuple literal of at least MIN_LITERAL_CASES items:
     (name, line, items)."""
     has_main_guard: bool = False
+    top_level_calls: int = 0
+    """Module-level statements that call something other than print (a script that does its work
+    when run, without a ``__main__`` guard)."""
     line_count: int = 0
     syntax_error: str | None = None
 
@@ -184,6 +187,8 @@ def parse_python(path: str, source: str) -> PythonModule:
         module.syntax_error = f"{type(exc).__name__}: {exc}"
         return module
     for statement in tree.body:
+        if statement.__class__ in (ast.Expr, ast.Assign, ast.AnnAssign) and _calls(getattr(statement, "value", None)):
+            module.top_level_calls += 1
         # `TASKS = [Task(...), ...]`: cases kept in code (an eval set a repository defines in Python)
         value = getattr(statement, "value", None)
         if statement.__class__ in (ast.Assign, ast.AnnAssign) and value.__class__ in (ast.List, ast.Tuple):
@@ -222,6 +227,15 @@ def parse_python(path: str, source: str) -> PythonModule:
         elif kind is ast.Assert and not module.is_test and _compares(node.test):  # type: ignore[attr-defined]
             _record_gate(module, node.test, node.lineno)  # type: ignore[attr-defined]
     return module
+
+
+def _calls(value: ast.expr | None) -> bool:
+    """A call (awaited or not) of anything but print."""
+    if isinstance(value, ast.Await):
+        value = value.value
+    if not isinstance(value, ast.Call):
+        return False
+    return not (isinstance(value.func, ast.Name) and value.func.id == "print")
 
 
 _EXITS = frozenset({"exit", "_exit", "Exit", "SystemExit", "abort", "fail"})
@@ -319,6 +333,17 @@ class PythonSources:
     @property
     def tests(self) -> list[PythonModule]:
         return [m for m in self.modules if m.is_test]
+
+    @property
+    def runnable(self) -> list[PythonModule]:
+        """Code modules run as scripts: a ``__main__`` guard, or work done at module level."""
+        return [m for m in self.code if m.has_main_guard or m.top_level_calls >= 2]
+
+    @property
+    def simulated(self) -> list[tuple[str, int]]:
+        """(path, line) of code (not tests) that draws a latency or throughput from a random
+        distribution: numbers such code writes are invented, not measured."""
+        return [(m.path, line) for m in self.code for line in list(m.simulated.values())[:1]]
 
     def imported_roots(self, *, include_tests: bool = True) -> dict[str, tuple[str, int]]:
         roots: dict[str, tuple[str, int]] = {}

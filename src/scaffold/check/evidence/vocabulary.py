@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _INFRA_FILE = re.compile(
     r"(^|/)(Dockerfile[^/]*|[^/]*\.Dockerfile|[^/]*compose[^/]*\.ya?ml|Makefile|[^/]*\.mk|Procfile|"
-    r"fly\.toml|\.gitlab-ci\.yml|\.github/workflows/[^/]+\.ya?ml)$"
+    r"fly\.toml|\.gitlab-ci\.yml|\.github/workflows/[^/]+\.ya?ml|[^/]*\.sh)$"
 )
 _FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.I)
 _TRACK_IMPORT = re.compile(r"^imports \S+ \((.+):(\d+)\)$")
@@ -156,6 +156,28 @@ def container_evidence(tool: Tool, repository: Repository) -> list[Location]:
         in_container = _CONTAINER_FILE.search(location.path) and not line.lstrip().startswith("#")
         if in_container and any(pattern.search(line) for pattern in tool.text):
             found.append(location)
+    return found
+
+
+_LAUNCH_FILE = re.compile(r"(^|/)(Makefile|[^/]*\.mk|Procfile|[^/]*\.sh)$")
+
+
+def launch_evidence(tool: Tool, repository: Repository) -> list[Location]:
+    """Where the project itself starts the tool (a serving engine, say): a container runs it, or a
+    command outside a comment in a shell script, Makefile or Procfile, or a string in its Python
+    code (`os.system("vllm serve …")`)."""
+    found = container_evidence(tool, repository)
+    if not tool.text:
+        return found
+    for location, line in _infrastructure(repository).lines:
+        launched = _LAUNCH_FILE.search(location.path) and not line.lstrip().startswith("#")
+        if launched and any(pattern.search(line) for pattern in tool.text):
+            found.append(location)
+    for module in repository.python.code:
+        for number, text in module.string_constants:
+            if any(pattern.search(text) for pattern in tool.text):
+                found.append(Location(module.path, number))
+                break
     return found
 
 
