@@ -218,13 +218,21 @@ def test_a_plugin_family_brings_its_title_and_weight(tmp_path: Path, monkeypatch
         sys.modules.pop("demo_plugin", None)
 
 
-def test_the_builtins_come_through_scaffolds_own_entry_points() -> None:
+def test_the_builtins_come_through_scaffolds_own_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
     from scaffold.check.checks import builtin_checks
-    from scaffold.check.registry import FAMILY_ENTRY_POINT_GROUP, builtin_entry_points
+    from scaffold.check.evidence import Repository
+    from scaffold.check.registry import FACT_ENTRY_POINT_GROUP, FAMILY_ENTRY_POINT_GROUP, builtin_entry_points
 
     checks = builtin_entry_points(ENTRY_POINT_GROUP)
     families = builtin_entry_points(FAMILY_ENTRY_POINT_GROUP)
+    facts = builtin_entry_points(FACT_ENTRY_POINT_GROUP)
     assert [e.value for e in checks] == ["scaffold.check.checks:builtin_checks"]
     assert [e.value for e in families] == ["scaffold.check.checks:builtin_families"]
+    assert [e.value for e in facts] == ["scaffold.check.evidence:builtin_facts"]
+    # the facts a check can ask for are exactly what the entry point provides (plus the root)
+    monkeypatch.setattr(Repository, "builtin", {})
+    monkeypatch.setattr(Repository, "plugin_facts", {})
+    assert Repository.known_facts() == {"root", *facts[0].load()()}
+    assert {"files", "python", "results", "serving_engines", "infrastructure"} <= Repository.known_facts()
     assert [c.id for c in load_checks(include_plugins=False)] == [c.id for c in checks[0].load()()]
     assert len(builtin_checks()) == len(load_checks(include_plugins=False))

@@ -51,13 +51,14 @@ fail_under = 80                       # same as --fail-under
 Third-party checks: a package declares an entry point in the `scaffold.checks` group whose object
 returns `Check` subclasses, and may add families (`scaffold.families`: `Family(name, title,
 weight)` objects) and facts (`scaffold.facts`: a function of the repository, computed once). The
-built-in checks and families come through the same groups from scaffold's own distribution. Each
-check names the facts it needs as `check()` parameters (`files`, `readme`, `writeup` — the README
-and the Markdown documents it links to —, `reports` — Markdown reports in results folders —,
-`pyproject`, `dependencies`, `python`, `results`, `eval_sets`, `tasks`, `ci`, `git_history`,
-`secrets`, `tracks`, `deployment`, `tooling`, `root`, or a plugin's fact); checks never parse files
-themselves. Checks run after the ones they require; a check whose prerequisite failed is not
-applicable, with the reason. `scaffold.check.runner.compute_check(id, **facts)` runs one check on
+built-in checks, facts and families come through the same groups from scaffold's own distribution.
+Each check names the facts it needs as `check()` parameters (`files`, `readme`, `writeup` — the
+README and the Markdown documents it links to —, `reports` — Markdown reports in results folders
+—, `pyproject`, `dependencies`, `python`, `results`, `eval_sets`, `tasks`, `ci`, `git_history`,
+`secrets`, `tracks`, `deployment`, `infrastructure`, `serving_engines`, `tooling`, `root`, or a
+plugin's fact); checks never parse files themselves. Checks run after the ones they require; a
+check whose prerequisite failed is not applicable, with the reason.
+`scaffold.check.runner.compute_check(id, **facts)` runs one check on
 hand-made facts in a unit test (`tests/check/test_each_check.py` does it for every built-in check).
 """
 

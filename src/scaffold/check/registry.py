@@ -13,7 +13,7 @@ parameter name) in the `scaffold.facts` group, each a function of the `Repositor
     [project.entry-points."scaffold.families"]
     my_family = "my_package.checks:families"   # returns Family(name, title, weight) objects
 
-The built-in checks and families come through the same groups (scaffold's own distribution
+The built-in checks, facts and families come through the same groups (scaffold's own distribution
 declares them); only plugins are skipped with `include_plugins=False`.
 
 Plugins come only from the environment scaffold runs in: a distribution found through the current
@@ -142,6 +142,18 @@ def _builtin(group: str, fallback: Callable[[], list[T]]) -> list[T]:
     return provided
 
 
+def load_builtin_facts() -> None:
+    """Register the built-in facts from scaffold's own `scaffold.facts` entry point (without
+    installed metadata, from the same function)."""
+    from scaffold.check.evidence import builtin_facts
+
+    entries = builtin_entry_points(FACT_ENTRY_POINT_GROUP)
+    providers: dict[str, Callable[[Repository], object]] = {}
+    for entry in entries or []:
+        providers.update(entry.load()())
+    Repository.register_builtin_facts(providers if entries else builtin_facts())
+
+
 def load_families(include_plugins: bool = True, *, exclude: Sequence[Path] = ()) -> list[Family]:
     """Every family (built-ins first), registered so reports and scoring know their titles and weights."""
     families = _builtin(FAMILY_ENTRY_POINT_GROUP, builtin_families)
@@ -180,6 +192,7 @@ def load_checks(include_plugins: bool = True, *, exclude: Sequence[Path] = ()) -
                 raise RegistryError(f"{origin}: check id {check.id} is already used by {found[check.id].__module__}.")
             found[check.id] = check
 
+    load_builtin_facts()
     add(_builtin(ENTRY_POINT_GROUP, builtin_checks), "scaffold")
     load_families(include_plugins, exclude=exclude)
     if include_plugins:

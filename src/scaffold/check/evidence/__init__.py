@@ -1,15 +1,14 @@
 """Evidence about one repository, gathered once and shared by every check.
 
-Each public property of `Repository` is a fact a check may ask for by parameter name. Properties
+A fact is something a check asks for by parameter name (`files`, `python`, `results`, …). Facts
 are computed on first use and cached, so a fact no selected check needs is never computed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar, cast, overload
 
 from scaffold.check.evidence.ci import CiConfig, collect_ci
 from scaffold.check.evidence.dependencies import (
@@ -29,6 +28,7 @@ from scaffold.check.evidence.secrets import SecretScan, scan_for_secrets
 from scaffold.check.evidence.tasks import Tasks, collect_tasks
 from scaffold.check.evidence.tooling import Tooling, collect_tooling
 from scaffold.check.evidence.tracks import TrackDetection, detect_tracks
+from scaffold.check.evidence.vocabulary import Infrastructure, collect_infrastructure, launch_evidence, vocabulary
 from scaffold.check.model import Location
 
 MAX_LINKED_DOCUMENTS = 8
@@ -36,31 +36,56 @@ MAX_REPORTS = 12
 README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
 
 
-class Repository:
-    """The facts about the repository at `root`."""
+Provider = Callable[["Repository"], object]
+T = TypeVar("T")
 
-    FACTS = frozenset(
-        {
-            "root",
-            "files",
-            "readme",
-            "writeup",
-            "reports",
-            "pyproject",
-            "dependencies",
-            "python",
-            "results",
-            "eval_sets",
-            "tasks",
-            "ci",
-            "git_history",
-            "secrets",
-            "tracks",
-            "serving_engines",
-            "deployment",
-            "tooling",
-        }
-    )
+
+class _Fact(Generic[T]):
+    """A typed accessor for a built-in fact (``repository.files``): the same cached value that
+    ``repository.fact("files")`` returns, for facts that build on other facts."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, repository: None, owner: type) -> _Fact[T]: ...
+    @overload
+    def __get__(self, repository: Repository, owner: type) -> T: ...
+    def __get__(self, repository: Repository | None, owner: type) -> T | _Fact[T]:
+        if repository is None:
+            return self
+        return cast(T, repository.fact(self.name))
+
+
+class Repository:
+    """The facts about the repository at `root`, each computed once, on first use, by its provider.
+
+    Providers come from the `scaffold.facts` entry point group: scaffold's own distribution declares
+    `builtin_facts` there (the same path a plugin's facts take), and a plugin adds one fact per entry
+    point, named by the parameter a check asks for it by.
+    """
+
+    builtin: ClassVar[dict[str, Provider]] = {}
+    plugin_facts: ClassVar[dict[str, Provider]] = {}
+
+    files: _Fact[FileIndex] = _Fact()
+    readme: _Fact[Markdown | None] = _Fact()
+    writeup: _Fact[list[Markdown]] = _Fact()
+    reports: _Fact[list[Markdown]] = _Fact()
+    pyproject: _Fact[PyProject | None] = _Fact()
+    dependencies: _Fact[Dependencies] = _Fact()
+    python: _Fact[PythonSources] = _Fact()
+    results: _Fact[ResultsData] = _Fact()
+    eval_sets: _Fact[EvalSets] = _Fact()
+    tasks: _Fact[Tasks] = _Fact()
+    ci: _Fact[CiConfig] = _Fact()
+    tooling: _Fact[Tooling] = _Fact()
+    deployment: _Fact[Deployment] = _Fact()
+    git_history: _Fact[GitHistory] = _Fact()
+    secrets: _Fact[SecretScan] = _Fact()
+    infrastructure: _Fact[Infrastructure] = _Fact()
+    serving_engines: _Fact[list[tuple[str, Location]]] = _Fact()
+    tracks: _Fact[TrackDetection] = _Fact()
 
     def __init__(
         self,
@@ -71,139 +96,136 @@ class Repository:
         exclude: list[str] | None = None,
     ) -> None:
         self.root = root
-        self._size_limit = size_limit
-        self._forced_tracks = tracks
-        self._exclude = exclude or []
-
-    # Facts that plugins add (entry point group `scaffold.facts`): name to a function of the
-    # repository; each is computed once per repository, on first use, like the built-in ones.
-    plugin_facts: ClassVar[dict[str, Callable[[Repository], object]]] = {}
+        self.size_limit = size_limit
+        self.forced_tracks = tracks
+        self.exclude = exclude or []
+        self._values: dict[str, object] = {"root": root}
 
     @classmethod
-    def register_fact(cls, name: str, provider: Callable[[Repository], object]) -> None:
+    def register_builtin_facts(cls, providers: dict[str, Provider]) -> None:
+        for name, provider in providers.items():
+            if not name.isidentifier() or not callable(provider):
+                raise ValueError(f"built-in fact {name!r} needs an identifier name and a callable provider")
+            cls.builtin[name] = provider
+
+    @classmethod
+    def register_fact(cls, name: str, provider: Provider) -> None:
         if not name.isidentifier():
             raise ValueError(f"fact name {name!r} is not a Python identifier (checks ask for facts by parameter name)")
-        if name in cls.FACTS:
+        if name in cls._builtins() or name == "root":
             raise ValueError(f"fact {name!r} is built in")
         if cls.plugin_facts.get(name, provider) is not provider:
             raise ValueError(f"fact {name!r} is already provided by {cls.plugin_facts[name].__module__}")
         cls.plugin_facts[name] = provider
 
     @classmethod
+    def _builtins(cls) -> dict[str, Provider]:
+        if not cls.builtin:
+            from scaffold.check.registry import load_builtin_facts  # the registry reads the entry points
+
+            load_builtin_facts()
+        return cls.builtin
+
+    @classmethod
     def known_facts(cls) -> frozenset[str]:
-        return cls.FACTS | frozenset(cls.plugin_facts)
+        return frozenset({"root", *cls._builtins(), *cls.plugin_facts})
 
     def fact(self, name: str) -> object:
-        if name in self.FACTS:
-            return getattr(self, name)
-        if name not in self.plugin_facts:
+        if name in self._values:
+            return self._values[name]
+        provider = self._builtins().get(name) or self.plugin_facts.get(name)
+        if provider is None:
             raise KeyError(name)
-        computed = self.__dict__.setdefault("_plugin_values", {})
-        if name not in computed:
-            computed[name] = self.plugin_facts[name](self)
-        return computed[name]
+        value = self._values[name] = provider(self)
+        return value
 
-    @cached_property
-    def files(self) -> FileIndex:
-        return build_file_index(self.root, size_limit=self._size_limit, exclude=self._exclude)
 
-    @cached_property
-    def readme(self) -> Markdown | None:
-        found = self.files.at_root(*README_NAMES)
-        if found is None:
-            return None
-        text = self.files.read_text(found.path)
-        return parse_markdown(found.path, text) if text is not None else None
+# The built-in facts. Each is a function of the repository; the ones that build on others ask for
+# them through the repository, so each is computed once however many facts use it.
 
-    @cached_property
-    def writeup(self) -> list[Markdown]:
-        """The README, then the Markdown documents it links to in the repository (one hop, at most
-        MAX_LINKED_DOCUMENTS): a report or design note a reviewer opens from the README is part of it."""
-        if self.readme is None:
-            return []
-        documents = [self.readme]
-        for path in linked_documents(self.readme, self.files)[:MAX_LINKED_DOCUMENTS]:
-            text = self.files.read_text(path)
-            if text is not None:
-                documents.append(parse_markdown(path, text))
-        return documents
 
-    @cached_property
-    def reports(self) -> list[Markdown]:
-        """Markdown reports committed in results folders (`docs/results/*.md`, `reports/*.md`), at
-        most MAX_REPORTS: results a reviewer can read, though not data a script can check. A report
-        the README links to is also part of the write-up (the same object)."""
-        linked = {document.path: document for document in self.writeup}
-        found = []
-        for indexed in self.files.with_suffix(".md", ".markdown"):
-            if not is_results_folder(indexed.parts[:-1]):
-                continue
-            if indexed.path in linked:
-                found.append(linked[indexed.path])
-            elif (text := self.files.read_text(indexed.path)) is not None:
-                found.append(parse_markdown(indexed.path, text))
-            if len(found) >= MAX_REPORTS:
-                break
-        return found
+def _files(repository: Repository) -> FileIndex:
+    return build_file_index(repository.root, size_limit=repository.size_limit, exclude=repository.exclude)
 
-    @cached_property
-    def pyproject(self) -> PyProject | None:
-        return load_pyproject(self.files)
 
-    @cached_property
-    def dependencies(self) -> Dependencies:
-        return collect_dependencies(self.files, self.pyproject)
+def _readme(repository: Repository) -> Markdown | None:
+    files = repository.files
+    found = files.at_root(*README_NAMES)
+    if found is None:
+        return None
+    text = files.read_text(found.path)
+    return parse_markdown(found.path, text) if text is not None else None
 
-    @cached_property
-    def python(self) -> PythonSources:
-        return collect_python_sources(self.files)
 
-    @cached_property
-    def results(self) -> ResultsData:
-        return collect_results(self.files)
+def _writeup(repository: Repository) -> list[Markdown]:
+    """The README, then the Markdown documents it links to in the repository (one hop, at most
+    MAX_LINKED_DOCUMENTS): a report or design note a reviewer opens from the README is part of it."""
+    readme, files = repository.readme, repository.files
+    if readme is None:
+        return []
+    documents = [readme]
+    for path in linked_documents(readme, files)[:MAX_LINKED_DOCUMENTS]:
+        text = files.read_text(path)
+        if text is not None:
+            documents.append(parse_markdown(path, text))
+    return documents
 
-    @cached_property
-    def eval_sets(self) -> EvalSets:
-        return collect_eval_sets(self.files, self.python)
 
-    @cached_property
-    def tasks(self) -> Tasks:
-        return collect_tasks(self.files, self.pyproject)
+def _reports(repository: Repository) -> list[Markdown]:
+    """Markdown reports committed in results folders (`docs/results/*.md`, `reports/*.md`), at
+    most MAX_REPORTS: results a reviewer can read, though not data a script can check. A report
+    the README links to is also part of the write-up (the same object)."""
+    files = repository.files
+    linked = {document.path: document for document in repository.writeup}
+    found = []
+    for indexed in files.with_suffix(".md", ".markdown"):
+        if not is_results_folder(indexed.parts[:-1]):
+            continue
+        if indexed.path in linked:
+            found.append(linked[indexed.path])
+        elif (text := files.read_text(indexed.path)) is not None:
+            found.append(parse_markdown(indexed.path, text))
+        if len(found) >= MAX_REPORTS:
+            break
+    return found
 
-    @cached_property
-    def ci(self) -> CiConfig:
-        return collect_ci(self.files, self.tasks)
 
-    @cached_property
-    def tooling(self) -> Tooling:
-        return collect_tooling(self.files, self.pyproject)
+def _serving_engines(repository: Repository) -> list[tuple[str, Location]]:
+    """Serving engines (vLLM, TGI, …) the project starts itself, each with the first place that
+    starts it: a container, a script or Makefile command, or a command string in its code."""
 
-    @cached_property
-    def deployment(self) -> Deployment:
-        return collect_deployment(self.files)
+    return [
+        (tool.name, locations[0])
+        for tool in vocabulary()
+        if tool.category == "serving engine"
+        if (locations := launch_evidence(tool, repository))
+    ]
 
-    @cached_property
-    def git_history(self) -> GitHistory:
-        return read_git_history(self.root)
 
-    @cached_property
-    def secrets(self) -> SecretScan:
-        return scan_for_secrets(self.files)
+def _tracks(repository: Repository) -> TrackDetection:
+    serving = [f"runs {name} ({location})" for name, location in repository.serving_engines]
+    return detect_tracks(repository.python, repository.readme, repository.forced_tracks, {"serving": serving})
 
-    @cached_property
-    def serving_engines(self) -> list[tuple[str, Location]]:
-        """Serving engines (vLLM, TGI, …) the project starts itself, each with the first place that
-        starts it: a container, a script or Makefile command, or a command string in its code."""
-        from scaffold.check.evidence.vocabulary import launch_evidence, vocabulary
 
-        return [
-            (tool.name, locations[0])
-            for tool in vocabulary()
-            if tool.category == "serving engine"
-            if (locations := launch_evidence(tool, self))
-        ]
-
-    @cached_property
-    def tracks(self) -> TrackDetection:
-        serving = [f"runs {name} ({location})" for name, location in self.serving_engines]
-        return detect_tracks(self.python, self.readme, self._forced_tracks, {"serving": serving})
+def builtin_facts() -> dict[str, Provider]:
+    """Every built-in fact by the name checks ask for it (scaffold's `scaffold.facts` entry point)."""
+    return {
+        "files": _files,
+        "readme": _readme,
+        "writeup": _writeup,
+        "reports": _reports,
+        "pyproject": lambda r: load_pyproject(r.files),
+        "dependencies": lambda r: collect_dependencies(r.files, r.pyproject),
+        "python": lambda r: collect_python_sources(r.files),
+        "results": lambda r: collect_results(r.files),
+        "eval_sets": lambda r: collect_eval_sets(r.files, r.python),
+        "tasks": lambda r: collect_tasks(r.files, r.pyproject),
+        "ci": lambda r: collect_ci(r.files, r.tasks),
+        "tooling": lambda r: collect_tooling(r.files, r.pyproject),
+        "deployment": lambda r: collect_deployment(r.files),
+        "git_history": lambda r: read_git_history(r.root),
+        "secrets": lambda r: scan_for_secrets(r.files),
+        "infrastructure": lambda r: collect_infrastructure(r.files),
+        "serving_engines": _serving_engines,
+        "tracks": _tracks,
+    }

@@ -22,6 +22,7 @@ from scaffold.check.model import Location
 
 if TYPE_CHECKING:
     from scaffold.check.evidence import Repository
+    from scaffold.check.evidence.files import FileIndex
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _INFRA_FILE = re.compile(
@@ -117,18 +118,17 @@ def _image_name(reference: str) -> str:
 
 
 @dataclass
-class _Infrastructure:
+class Infrastructure:
+    """Every line of the infrastructure files (Dockerfiles, compose, Makefiles, CI workflows,
+    Procfile, fly.toml, shell scripts) with its place, and the container images they name."""
+
     lines: list[tuple[Location, str]]
     images: list[tuple[Location, str]]
 
 
-def _infrastructure(repository: Repository) -> _Infrastructure:
-    cached = getattr(repository, "_vocabulary_infrastructure", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+def collect_infrastructure(files: FileIndex) -> Infrastructure:
     lines: list[tuple[Location, str]] = []
     images: list[tuple[Location, str]] = []
-    files = repository.files
     for indexed, text in files.texts(f for f in files if _INFRA_FILE.search(f.path)):
         for number, line in enumerate(text.splitlines()[:20_000], start=1):
             location = Location(indexed.path, number)
@@ -136,9 +136,7 @@ def _infrastructure(repository: Repository) -> _Infrastructure:
             image = _FROM.match(line) or _IMAGE.match(line)
             if image:
                 images.append((location, _image_name(image.group(1))))
-    found = _Infrastructure(lines, images)
-    repository._vocabulary_infrastructure = found  # type: ignore[attr-defined]
-    return found
+    return Infrastructure(lines, images)
 
 
 _CONTAINER_FILE = re.compile(r"(^|/)(Dockerfile[^/]*|[^/]*\.Dockerfile|[^/]*compose[^/]*\.ya?ml)$")
@@ -148,7 +146,7 @@ def container_evidence(tool: Tool, repository: Repository) -> list[Location]:
     """Where a Dockerfile or compose file runs the tool: its image, or its command outside a comment."""
     found: list[Location] = []
     wanted = {image.lower() for image in tool.images}
-    infrastructure = _infrastructure(repository)
+    infrastructure = repository.infrastructure
     for location, image in infrastructure.images:
         if image in wanted and _CONTAINER_FILE.search(location.path):
             found.append(location)
@@ -169,7 +167,7 @@ def launch_evidence(tool: Tool, repository: Repository) -> list[Location]:
     found = container_evidence(tool, repository)
     if not tool.text:
         return found
-    for location, line in _infrastructure(repository).lines:
+    for location, line in repository.infrastructure.lines:
         launched = _LAUNCH_FILE.search(location.path) and not line.lstrip().startswith("#")
         if launched and any(pattern.search(line) for pattern in tool.text):
             found.append(location)
@@ -208,7 +206,7 @@ def evidence(tool: Tool, repository: Repository, limit: int = 3) -> list[Locatio
         wanted = {normalise(name) for name in tool.packages}
         add(d.location for d in repository.dependencies.declared if d.name in wanted)
     if (tool.images or tool.text) and len(found) < limit:
-        infrastructure = _infrastructure(repository)
+        infrastructure = repository.infrastructure
         wanted_images = {image.lower() for image in tool.images}
         add(location for location, image in infrastructure.images if image in wanted_images)
         add(location for location, line in infrastructure.lines if any(p.search(line) for p in tool.text))
