@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scaffold import __version__, render, templates
+from scaffold import __version__
 from scaffold.career.command import bullets as bullets_command
 from scaffold.career.command import match as match_command
 from scaffold.check.command import check as check_command
@@ -53,6 +53,8 @@ def root(
 @app.command("list")
 def list_kinds() -> None:
     """List the built-in project kinds."""
+    from scaffold import templates
+
     table = Table("kind", "what you get", box=None, header_style="bold")
     for kind in templates.kinds():
         table.add_row(f"[cyan]{kind.name}[/]", kind.summary)
@@ -91,6 +93,8 @@ def new(
     trust: Annotated[bool, typer.Option("--trust", help=_TRUST_HELP)] = False,
 ) -> None:
     """Render a new project."""
+    from scaffold import render, templates  # imported here: `scaffold check` never needs them
+
     try:
         answers = render.parse_data(data or [])
         made = render.new_project(kind, dest, data=answers, defaults=defaults, force=force, init_git=git, trust=trust)
@@ -134,6 +138,8 @@ def update(
 
     Exits non-zero while the merge left conflicts, and lists the files that have them.
     """
+    from scaffold import render, templates
+
     try:
         result = render.update_project(dest, data=render.parse_data(data or []), conflict=conflict.value, trust=trust)
     except (render.RenderError, templates.TemplateError) as exc:

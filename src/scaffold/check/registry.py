@@ -29,6 +29,7 @@ import sys
 import sysconfig
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib.metadata import EntryPoint, distributions
 from pathlib import Path
 from typing import TypeVar
@@ -91,25 +92,37 @@ def _only_trusted_imports(path: list[str]) -> Iterator[None]:
 BUILTIN_DISTRIBUTION = "scaffold"
 
 
-def _is_builtin(entry: EntryPoint) -> bool:
-    dist = getattr(entry, "dist", None)
-    return dist is not None and dist.name == BUILTIN_DISTRIBUTION and entry.value.startswith("scaffold.check.")
-
-
 def plugin_entry_points(exclude: Sequence[Path] = (), group: str = ENTRY_POINT_GROUP) -> list[EntryPoint]:
     """Entry points of ``group`` from trusted distributions only, each (distribution, name) once;
     scaffold's own (the built-ins) are not among them."""
-    return [entry for entry in _entry_points(exclude, group) if not _is_builtin(entry)]
+    builtin = builtin_entry_points(group)
+    return [entry for entry in _entry_points(exclude, group) if entry not in builtin]
 
 
 def _entry_points(exclude: Sequence[Path], group: str) -> list[EntryPoint]:
     found: dict[tuple[str, str], EntryPoint] = {}
-    for distribution in distributions(path=trusted_path(exclude)):
-        for entry in distribution.entry_points:
-            key = (distribution.name, entry.name)
-            if entry.group == group and key not in found:
-                found[key] = entry
+    for name, entry in _scaffold_entry_points(tuple(trusted_path(exclude))):
+        if entry.group == group and (name, entry.name) not in found:
+            found[(name, entry.name)] = entry
     return list(found.values())
+
+
+@lru_cache(maxsize=16)
+def _scaffold_entry_points(path: tuple[str, ...]) -> tuple[tuple[str, EntryPoint], ...]:
+    """(distribution name, entry point) for every `scaffold.*` entry point of the distributions on
+    `path`, in one pass. A distribution's metadata is parsed only when its entry_points.txt names
+    a scaffold group (parsing every METADATA file was most of the start-up time)."""
+    found: list[tuple[str, EntryPoint]] = []
+    for distribution in distributions(path=list(path)):
+        try:
+            text = distribution.read_text("entry_points.txt")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not text or "[scaffold." not in text:
+            continue
+        name = distribution.name
+        found.extend((name, entry) for entry in distribution.entry_points if entry.group.startswith("scaffold."))
+    return tuple(found)
 
 
 def _environment_path() -> list[str]:
@@ -120,13 +133,11 @@ def _environment_path() -> list[str]:
 
 
 def builtin_entry_points(group: str) -> list[EntryPoint]:
-    """scaffold's own entry points in ``group`` (the built-in checks, families)."""
+    """scaffold's own entry points in ``group`` (the built-in checks, facts, families)."""
     return [
         entry
-        for distribution in distributions(path=_environment_path())
-        if distribution.name == BUILTIN_DISTRIBUTION
-        for entry in distribution.entry_points
-        if entry.group == group and entry.value.startswith("scaffold.check.")
+        for name, entry in _scaffold_entry_points(tuple(_environment_path()))
+        if name == BUILTIN_DISTRIBUTION and entry.group == group and entry.value.startswith("scaffold.check.")
     ]
 
 
