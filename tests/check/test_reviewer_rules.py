@@ -394,3 +394,12 @@ def test_a_readme_that_runs_an_upstream_load_generator_has_half_a_benchmark(repo
     assert pf2.status is Status.PASS and pf2.verdict.credit == 0.5 and "pasted" in pf2.verdict.detail
     commented = repo({"README.md": "# App\n\n```bash\n# later: guidellm benchmark\n```\n"})
     assert finding(commented, "PF1").status is Status.FAIL
+
+
+def test_random_arrival_gaps_of_a_real_load_generator_are_not_simulated_measurements(repo: Repo) -> None:
+    bench = TIMED_BENCH.replace(
+        "        start = time.perf_counter()\n",
+        "        gap_s = random.expovariate(4.0)\n        time.sleep(gap_s)\n        start = time.perf_counter()\n",
+    ).replace("import time\n", "import random\nimport time\n", 1)
+    run = repo({"benchmarks/run_load.py": bench})
+    assert finding(run, "PF1").status is Status.PASS and finding(run, "PF1").verdict.credit == 1.0

@@ -129,6 +129,8 @@ def _count_assertions(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
 
 
 _MEASURED_NAME = re.compile(r"latenc|ttft|tpot|itl|throughput|duration|elapsed|tokens_per_s|tok_s|_ms$|_s$", re.I)
+# Random draws a real load generator makes (the gaps between arrivals, back-off, think time): not measurements
+_LOAD_SHAPE_NAME = re.compile(r"gap|interval|delay|wait|sleep|arrival|jitter|backoff|think|pause|timeout", re.I)
 _DISTRIBUTIONS = frozenset(
     {
         "exponential",
@@ -172,7 +174,7 @@ def _record_simulated(module: PythonModule, node: ast.Assign) -> None:
         return
     for target in node.targets:
         name = target.id if isinstance(target, ast.Name) else getattr(target, "attr", "")
-        if name and _MEASURED_NAME.search(name):
+        if name and _MEASURED_NAME.search(name) and not _LOAD_SHAPE_NAME.search(name):
             module.simulated.setdefault(name, node.lineno)
 
 
