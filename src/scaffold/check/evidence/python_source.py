@@ -104,20 +104,25 @@ def _is_trivial(test: ast.expr) -> bool:
     return all(isinstance(node, _CONSTANT_NODES) for node in ast.walk(test))
 
 
-def _count_assertions(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+def _count_assertions(nodes: list[ast.AST]) -> int:
+    """Assertions among a test function's nodes (constant-only ones excluded)."""
     count = 0
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assert) and not _is_trivial(node.test):
-            count += 1
-        elif isinstance(node, ast.Call):
-            target = node.func
-            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-            arguments = [*node.args, *(k.value for k in node.keywords)]
-            on_constants = bool(arguments) and all(_is_trivial(arg) for arg in arguments)
-            if name in {"raises", "warns", "deprecated_call"} or (name.startswith("assert") and not on_constants):
+    for node in nodes:
+        kind = node.__class__
+        if kind is ast.Assert:
+            if not _is_trivial(node.test):  # type: ignore[attr-defined]
                 count += 1
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            for item in node.items:
+        elif kind is ast.Call:
+            target = node.func  # type: ignore[attr-defined]
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if name in {"raises", "warns", "deprecated_call"}:
+                count += 1
+            elif name.startswith("assert"):
+                arguments = [*node.args, *(k.value for k in node.keywords)]  # type: ignore[attr-defined]
+                if not arguments or not all(_is_trivial(arg) for arg in arguments):
+                    count += 1
+        elif kind is ast.With or kind is ast.AsyncWith:
+            for item in node.items:  # type: ignore[attr-defined]
                 call = item.context_expr
                 if (
                     isinstance(call, ast.Call)
@@ -199,7 +204,9 @@ def parse_python(path: str, source: str) -> PythonModule:
             if name is not None and len(value.elts) >= MIN_LITERAL_CASES:
                 module.literal_lists.append((name, statement.lineno, len(value.elts)))
     names = module.names
-    for node in _walk(tree):
+    # a test function's nodes are walked once, and counted for assertions from the same list
+    test_bodies: dict[int, list[ast.AST]] = {}
+    for node in _walk(tree, test_bodies if module.is_test else None):
         if node.__class__ is ast.Assign:
             _record_simulated(module, node)
         kind = node.__class__
@@ -217,7 +224,7 @@ def parse_python(path: str, source: str) -> PythonModule:
         elif kind is ast.Import or kind is ast.ImportFrom:
             _record_import_node(module, node)  # type: ignore[arg-type]
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            _record_function(module, node)  # type: ignore[arg-type]
+            _record_function(module, node, test_bodies)  # type: ignore[arg-type]
         elif kind is ast.ExceptHandler:
             _record_handler(module, node)  # type: ignore[arg-type]
         elif kind is ast.If:
@@ -268,13 +275,22 @@ def _record_gate(module: PythonModule, test: ast.expr, line: int) -> None:
             module.gates.setdefault(node.attr, line)
 
 
-def _walk(tree: ast.AST) -> list[ast.AST]:
-    """Every node of the tree (order does not matter); quicker than `ast.walk` on large inputs."""
+def _walk(tree: ast.AST, test_bodies: dict[int, list[ast.AST]] | None = None) -> list[ast.AST]:
+    """Every node of the tree (order does not matter); quicker than `ast.walk` on large inputs.
+
+    With `test_bodies`, each test function's own nodes (the function included) are also kept
+    there under the function's id, so assertions are counted without a second walk."""
     found: list[ast.AST] = []
     stack: list[ast.AST] = [tree]
     node_type = ast.AST
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
     while stack:
         node = stack.pop()
+        if test_bodies is not None and node.__class__ in functions and node.name.startswith("test"):
+            body = _walk(node)
+            test_bodies[id(node)] = body
+            found.extend(body)
+            continue
         found.append(node)
         for field_name in node._fields:
             value = getattr(node, field_name, None)
@@ -298,14 +314,17 @@ def _record_import_node(module: PythonModule, node: ast.Import | ast.ImportFrom)
             module.bound.setdefault(alias.asname or alias.name, f"{node.module}.{alias.name}")
 
 
-def _record_function(module: PythonModule, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+def _record_function(
+    module: PythonModule, node: ast.FunctionDef | ast.AsyncFunctionDef, test_bodies: dict[int, list[ast.AST]]
+) -> None:
     module.names.setdefault(node.name, node.lineno)
     for decorator in node.decorator_list:
         call = decorator.func if isinstance(decorator, ast.Call) else decorator
         if isinstance(call, ast.Attribute) and call.attr in _HTTP_VERBS:
             module.routes.append(decorator.lineno)
     if module.is_test and node.name.startswith("test"):
-        module.tests.append(TestFunction(node.name, node.lineno, _count_assertions(node)))
+        nodes = test_bodies.get(id(node)) or _walk(node)
+        module.tests.append(TestFunction(node.name, node.lineno, _count_assertions(nodes)))
 
 
 def _record_handler(module: PythonModule, node: ast.ExceptHandler) -> None:
