@@ -327,7 +327,7 @@ def test_measurements_from_code_that_draws_latencies_at_random_are_not_evidence(
         "README.md": readme,
         "benchmarks/run_vllm.py": SIMULATED_BENCH,
         "results/bench.json": SERVING_RESULTS,
-        "serve.sh": "vllm serve qwen --port 8000\n",
+        "docker-compose.yml": "services:\n  engine:\n    image: vllm/vllm-openai:v0.11.0\n",
     }
     run = repo(files)
     assert finding(run, "PF1").status is Status.FAIL
@@ -403,3 +403,15 @@ def test_random_arrival_gaps_of_a_real_load_generator_are_not_simulated_measurem
     ).replace("import time\n", "import random\nimport time\n", 1)
     run = repo({"benchmarks/run_load.py": bench})
     assert finding(run, "PF1").status is Status.PASS and finding(run, "PF1").verdict.credit == 1.0
+
+
+def test_a_local_model_server_a_rag_project_starts_does_not_make_it_a_serving_project(repo: Repo) -> None:
+    local_llm = (
+        "import subprocess\nimport sys\n\n\ndef start(port):\n"
+        "    return subprocess.Popen([sys.executable, '-m', 'llama_cpp.server', '--port', str(port)])\n"
+    )
+    run = repo({"src/app/local_llm.py": local_llm, "src/app/retrieve.py": "import pgvector\n"})
+    assert "serving" not in run.tracks
+    assert finding(run, "SV1").status is Status.NOT_APPLICABLE
+    compose = repo({"docker-compose.yml": "services:\n  engine:\n    image: vllm/vllm-openai:v0.11.0\n"})
+    assert "serving" in compose.tracks

@@ -28,7 +28,13 @@ from scaffold.check.evidence.secrets import SecretScan, scan_for_secrets
 from scaffold.check.evidence.tasks import Tasks, collect_tasks
 from scaffold.check.evidence.tooling import Tooling, collect_tooling
 from scaffold.check.evidence.tracks import TrackDetection, detect_tracks
-from scaffold.check.evidence.vocabulary import Infrastructure, collect_infrastructure, launch_evidence, vocabulary
+from scaffold.check.evidence.vocabulary import (
+    Infrastructure,
+    collect_infrastructure,
+    container_evidence,
+    launch_evidence,
+    vocabulary,
+)
 from scaffold.check.model import Location
 
 MAX_LINKED_DOCUMENTS = 8
@@ -203,7 +209,14 @@ def _serving_engines(repository: Repository) -> list[tuple[str, Location]]:
 
 
 def _tracks(repository: Repository) -> TrackDetection:
-    serving = [f"runs {name} ({location})" for name, location in repository.serving_engines]
+    # A container that runs an engine makes a serving project; a local model server that a RAG or
+    # agent project starts for its offline runs (a command string in its code) does not.
+    serving = [
+        f"runs {tool.name} ({location})"
+        for tool in vocabulary()
+        if tool.category == "serving engine"
+        for location in container_evidence(tool, repository)[:1]
+    ]
     return detect_tracks(repository.python, repository.readme, repository.forced_tracks, {"serving": serving})
 
 
