@@ -232,7 +232,7 @@ def test_pathological_lines_stay_fast(tmp_path: Path) -> None:
             "app.py": "x = '" + "a" * 500_000 + "'\n",
         },
     )
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the bound holds on a loaded machine
     code, _ = invoke(str(tmp_path), "--format", "json")
     assert code == 0
-    assert time.perf_counter() - started < 6
+    assert time.process_time() - started < 6

@@ -165,11 +165,12 @@ DEEP_PATHS = ["/".join(["a"] * 30) + "/b", "a" * 250, "/".join(["aaaaaaa"] * 200
 def test_each_adversarial_match_is_fast(pattern: str) -> None:
     spec = parse_gitignore(pattern)
     for path in DEEP_PATHS:
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: a loaded machine slows the wall clock, not this
         spec.matches(path, False)
         spec.matches(path, True)
-        elapsed = time.perf_counter() - started
-        assert elapsed < 0.05, f"{pattern[:40]!r} on {path[:40]!r} took {elapsed * 1000:.0f} ms"
+        elapsed = time.process_time() - started
+        # linear matching takes well under a millisecond; backtracking on these inputs takes seconds
+        assert elapsed < 0.25, f"{pattern[:40]!r} on {path[:40]!r} took {elapsed * 1000:.0f} ms of CPU"
 
 
 def test_many_rules_against_many_files_is_bounded() -> None:
@@ -179,13 +180,14 @@ def test_many_rules_against_many_files_is_bounded() -> None:
         kind = k % 4
         lines.append([f"name{k}", f"*.ext{k}", f"/dir{k}/sub", f"*x{k}*y*"][kind] if k % 7 else f"!keep{k}")
     paths = [f"src/d{k % 50}/file{k}.py" for k in range(2_000)]
-    started = time.perf_counter()
+    started = time.process_time()
     spec = parse_gitignore("\n".join(lines))
     for path in paths:
         spec.matches(path, False)
-    elapsed = time.perf_counter() - started
-    # About 1.2 s on a shared two-core machine (the earlier regex translation took 21 s); 5x margin.
-    assert elapsed < 6.5, f"{elapsed:.1f} s"
+    elapsed = time.process_time() - started
+    # About 1.2 s of CPU (the earlier regex translation took 21 s); CPU time, so machine load
+    # from other processes does not make it flaky.
+    assert elapsed < 8, f"{elapsed:.1f} s of CPU"
     assert len(spec) == MAX_RULES
     assert any(str(MAX_RULES) in note for note in spec.notes)
     assert any(str(MAX_GENERIC_RULES) in note for note in spec.notes)

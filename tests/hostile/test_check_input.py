@@ -77,7 +77,7 @@ def _check(
     if cwd is None:  # an empty working directory, which must stay empty
         neutral = cwd = root.parent / f"cwd-{root.name}"
         cwd.mkdir(exist_ok=True)
-    outcome = run_hostile("check", str(root), "--format", fmt, env=env, cwd=cwd, timeout=time_bound)
+    outcome = run_hostile("check", str(root), "--format", fmt, env=env, cwd=cwd, timeout=4 * time_bound)
     assert_contained(outcome, marker=marker, watched=root, before=before, exit_codes=(0, 1), time_bound=time_bound)
     if neutral is not None:
         assert not any(neutral.iterdir()), f"the command wrote {sorted(neutral.iterdir())}"
