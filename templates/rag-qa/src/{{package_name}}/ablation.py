@@ -1,44 +1,140 @@
-"""Ablation: every chunking strategy x every retrieval mode, scored on the dev split only.
+"""Ablation: every chunking strategy x every retrieval arm, and the fusion settings, on the dev split.
 
-The held-out test split is never used here, so choosing the defaults from this table does not
+Arms: vector, lexical (BM25 in Postgres), hybrid (weighted RRF of the two), Postgres' own
+``ts_rank_cd`` (the lexical ranking BM25 replaced) and a whole-document BM25 computed in memory
+(``reference_bm25.py``), the yardstick for the chunk-level lexical arm. The fusion grid (RRF k,
+lexical weight, candidates per list) is searched on the default chunking's collection.
+
+The held-out test split is never used here, so choosing the defaults from these tables does not
 leak into the reported test numbers.
 """
 
 from __future__ import annotations
 
+import itertools
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .chunking import STRATEGIES
 from .documents import load_corpus_jsonl
-from .evaluation import load_golden, retrieval_metrics, run_cases
+from .evaluation import RETRIEVAL_DEPTH, GoldenCase, load_golden, retrieval_metrics
 from .pipeline import RagPipeline
-from .retrieval import MODES
+from .reference_bm25 import WholeDocumentBM25
+from .retrieval import MODES, search_ts_rank
 from .stats import summarize
+from .store import fetch_texts
+
+METRICS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10")
+TS_RANK_ARM = "lexical ts_rank_cd"
+REFERENCE_ARM = "whole-document BM25"
+FUSION_GRID = {"rrf_k": (10, 30, 60), "lexical_weight": (0.3, 0.5, 0.7, 1.0, 1.5), "candidates": (20, 50, 100)}
+
+
+def _row(cases: Sequence[GoldenCase], rankings: list[list[str]], latencies: list[float]) -> dict[str, Any]:
+    metrics = retrieval_metrics(rankings, [set(c.source_ids) for c in cases])
+    return {
+        **{k: metrics[k] for k in METRICS},
+        "documents_ranked_mean": sum(len(r) for r in rankings) / len(rankings),
+        "retrieval_p50_ms": summarize(latencies)["p50"],
+    }
+
+
+def score_arm(
+    pipeline: RagPipeline,
+    cases: Sequence[GoldenCase],
+    vectors: np.ndarray,
+    collection: str,
+    mode: str,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """Document-level metrics of one retrieval mode (``overrides`` replace retriever settings)."""
+    rankings: list[list[str]] = []
+    latencies: list[float] = []
+    with pipeline.pool.connection() as conn:
+        retriever = pipeline.retriever(conn, collection)
+        for name, value in overrides.items():
+            setattr(retriever, name, value)
+        for case, vector in zip(cases, vectors, strict=True):
+            tick = time.perf_counter()
+            passages = retriever.retrieve(case.question, vector, mode, RETRIEVAL_DEPTH, distinct_documents=True)
+            latencies.append((time.perf_counter() - tick) * 1000)
+            rankings.append([p.doc_id for p in passages])
+    return _row(cases, rankings, latencies)
+
+
+def score_ts_rank(pipeline: RagPipeline, cases: Sequence[GoldenCase], collection: str) -> dict[str, Any]:
+    rankings: list[list[str]] = []
+    latencies: list[float] = []
+    with pipeline.pool.connection() as conn:
+        for case in cases:
+            tick = time.perf_counter()
+            ids = search_ts_rank(conn, collection, case.question, 20 * RETRIEVAL_DEPTH)
+            doc_ids = {i: row[0] for i, row in fetch_texts(conn, collection, ids).items()}
+            latencies.append((time.perf_counter() - tick) * 1000)
+            rankings.append(list(dict.fromkeys(doc_ids[i] for i in ids))[:RETRIEVAL_DEPTH])
+    return _row(cases, rankings, latencies)
+
+
+def score_reference(reference: WholeDocumentBM25, cases: Sequence[GoldenCase]) -> dict[str, Any]:
+    rankings: list[list[str]] = []
+    latencies: list[float] = []
+    for case in cases:
+        tick = time.perf_counter()
+        rankings.append(reference.rank(case.question, RETRIEVAL_DEPTH))
+        latencies.append((time.perf_counter() - tick) * 1000)
+    return _row(cases, rankings, latencies)
+
+
+def compare_arms(
+    pipeline: RagPipeline, cases: Sequence[GoldenCase], collection: str, reference: WholeDocumentBM25
+) -> list[dict[str, Any]]:
+    """Every retrieval arm on one collection, with the pipeline's current settings."""
+    vectors = pipeline.embedder.encode([c.question for c in cases])
+    rows = [{"mode": mode, **score_arm(pipeline, cases, vectors, collection, mode)} for mode in MODES]
+    rows.append({"mode": TS_RANK_ARM, **score_ts_rank(pipeline, cases, collection)})
+    rows.append({"mode": REFERENCE_ARM, **score_reference(reference, cases)})
+    return rows
+
+
+def tune_fusion(
+    pipeline: RagPipeline, cases: Sequence[GoldenCase], vectors: np.ndarray, collection: str
+) -> dict[str, Any]:
+    """Every point of FUSION_GRID for hybrid retrieval; the best by nDCG@10, then MRR."""
+    names = list(FUSION_GRID)
+    points = []
+    for values in itertools.product(*FUSION_GRID.values()):
+        setting = dict(zip(names, values, strict=True))
+        points.append({**setting, **score_arm(pipeline, cases, vectors, collection, "hybrid", **setting)})
+    best = max(points, key=lambda p: (round(p["ndcg@10"], 6), round(p["mrr"], 6)))
+    return {"collection": collection, "grid": FUSION_GRID, "points": points, "best": best}
 
 
 def run_ablation(pipeline: RagPipeline, split: str = "dev") -> dict[str, Any]:
     settings = pipeline.settings
     cases = load_golden(settings.golden_path, split)
     documents = load_corpus_jsonl(settings.corpus_path)
+    reference = WholeDocumentBM25(documents, settings.bm25_k1, settings.bm25_b)
+    vectors = pipeline.embedder.encode([c.question for c in cases])
     runs = []
+    fusion: dict[str, Any] = {}
     for strategy in STRATEGIES:
         collection = f"ablation_{strategy}"
         report = pipeline.ingest(documents, collection=collection, strategy=strategy)
         for mode in MODES:
-            outcomes = run_cases(pipeline, cases, mode=mode, collection=collection, answer=False)
-            metrics = retrieval_metrics([o.ranking for o in outcomes], [set(o.case.source_ids) for o in outcomes])
-            runs.append(
-                {
-                    "strategy": strategy,
-                    "mode": mode,
-                    "chunks": report.chunks,
-                    **{k: metrics[k] for k in ("hit@1", "hit@5", "recall@10", "mrr", "ndcg@10")},
-                    "retrieval_p50_ms": summarize([o.latency_ms for o in outcomes])["p50"],
-                }
-            )
+            metrics = score_arm(pipeline, cases, vectors, collection, mode)
+            runs.append({"strategy": strategy, "mode": mode, "chunks": report.chunks, **metrics})
+        runs.append(
+            {"strategy": strategy, "mode": TS_RANK_ARM, "chunks": report.chunks, **score_ts_rank(pipeline, cases, collection)}
+        )
+        if strategy == settings.chunk_strategy:
+            fusion = tune_fusion(pipeline, cases, vectors, collection)
+    runs.append({"strategy": "none", "mode": REFERENCE_ARM, "chunks": len(documents), **score_reference(reference, cases)})
     best = max(runs, key=lambda r: (r["ndcg@10"], r["mrr"]))
-    return {"cases": len(cases), "split": split, "runs": runs, "best": best}
+    return {"cases": len(cases), "split": split, "runs": runs, "best": best, "fusion": fusion}
 
 
 def plot_ablation(metrics: dict[str, Any], path: Path) -> None:
@@ -47,20 +143,24 @@ def plot_ablation(metrics: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = metrics["runs"]
+    runs = [r for r in metrics["runs"] if r["strategy"] != "none"]
+    reference = next((r for r in metrics["runs"] if r["mode"] == REFERENCE_ARM), None)
     strategies = list(dict.fromkeys(r["strategy"] for r in runs))
-    width = 0.8 / len(MODES)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for offset, mode in enumerate(MODES):
+    modes = list(dict.fromkeys(r["mode"] for r in runs))
+    width = 0.8 / len(modes)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for offset, mode in enumerate(modes):
         values = [next(r["ndcg@10"] for r in runs if r["strategy"] == s and r["mode"] == mode) for s in strategies]
-        positions = [i + (offset - (len(MODES) - 1) / 2) * width for i in range(len(strategies))]
+        positions = [i + (offset - (len(modes) - 1) / 2) * width for i in range(len(strategies))]
         bars = ax.bar(positions, values, width, label=mode)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    if reference:
+        ax.axhline(reference["ndcg@10"], color="black", linestyle="--", linewidth=1, label=REFERENCE_ARM)
     ax.set_xticks(range(len(strategies)), strategies)
     ax.set_ylabel("nDCG@10 (dev split)")
     ax.set_ylim(0, 1)
-    ax.set_title("Chunking strategy x retrieval mode")
-    ax.legend(title="retrieval")
+    ax.set_title("Chunking strategy x retrieval arm")
+    ax.legend(title="retrieval", fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
