@@ -128,11 +128,18 @@ def run_ablation(pipeline: RagPipeline, split: str = "dev") -> dict[str, Any]:
             metrics = score_arm(pipeline, cases, vectors, collection, mode)
             runs.append({"strategy": strategy, "mode": mode, "chunks": report.chunks, **metrics})
         runs.append(
-            {"strategy": strategy, "mode": TS_RANK_ARM, "chunks": report.chunks, **score_ts_rank(pipeline, cases, collection)}
+            {
+                "strategy": strategy,
+                "mode": TS_RANK_ARM,
+                "chunks": report.chunks,
+                **score_ts_rank(pipeline, cases, collection),
+            }
         )
         if strategy == settings.chunk_strategy:
             fusion = tune_fusion(pipeline, cases, vectors, collection)
-    runs.append({"strategy": "none", "mode": REFERENCE_ARM, "chunks": len(documents), **score_reference(reference, cases)})
+    runs.append(
+        {"strategy": "none", "mode": REFERENCE_ARM, "chunks": len(documents), **score_reference(reference, cases)}
+    )
     best = max(runs, key=lambda r: (r["ndcg@10"], r["mrr"]))
     return {"cases": len(cases), "split": split, "runs": runs, "best": best, "fusion": fusion}
 

@@ -31,11 +31,12 @@ class Settings(BaseSettings):
     chunk_size: int = Field(800, ge=100)
     chunk_overlap: int = Field(120, ge=0)
 
-    retrieval_mode: RetrievalMode = "vector"
+    # Defaults chosen on the dev split by `make ablate` (results/ablation.json, "fusion").
+    retrieval_mode: RetrievalMode = "hybrid"
     top_k: int = Field(5, ge=1, le=50)
     candidates: int = Field(50, ge=1, le=500, description="chunks each ranking contributes before fusion")
-    rrf_k: int = Field(60, ge=1)
-    lexical_weight: float = Field(1.0, ge=0, description="weight of the lexical ranking in hybrid RRF")
+    rrf_k: int = Field(10, ge=1)
+    lexical_weight: float = Field(0.5, ge=0, description="weight of the lexical ranking in hybrid RRF")
     hnsw_ef_search: int = Field(100, ge=1)
     text_search_config: str = Field("english", description="Postgres text search configuration: stemming, stop words")
     bm25_k1: float = Field(1.2, ge=0)
