@@ -89,6 +89,13 @@ def score_reference(reference: WholeDocumentBM25, cases: Sequence[GoldenCase]) -
     return _row(cases, rankings, latencies)
 
 
+def compare_modes(pipeline: RagPipeline, split: str) -> list[dict[str, Any]]:
+    """Every retrieval arm on the configured collection and one split (``make eval`` reports them)."""
+    settings = pipeline.settings
+    reference = WholeDocumentBM25(load_corpus_jsonl(settings.corpus_path), settings.bm25_k1, settings.bm25_b)
+    return compare_arms(pipeline, load_golden(settings.golden_path, split), settings.collection, reference)
+
+
 def compare_arms(
     pipeline: RagPipeline, cases: Sequence[GoldenCase], collection: str, reference: WholeDocumentBM25
 ) -> list[dict[str, Any]]:

@@ -18,9 +18,20 @@ def eval_markdown(result: dict[str, Any]) -> str:
     )
     answer = markdown_table(["answer metric (ragas)", "mean"], sorted(m["answer"].items()))
     latency = m["latency_ms"]
+    modes = ""
+    if m.get("modes"):
+        modes_table = markdown_table(
+            ["retrieval arm", "hit@1", "hit@5", "hit@10", "MRR", "nDCG@10", "p50 ms"],
+            [
+                [r["mode"], r["hit@1"], r["hit@5"], r["hit@10"], r["mrr"], r["ndcg@10"], r["retrieval_p50_ms"]]
+                for r in m["modes"]
+            ],
+        )
+        modes = f"**Every retrieval arm, same split** (ten distinct documents ranked per question)\n\n{modes_table}\n\n"
     return (
         f"**Retrieval** (document level, {config['chunk_strategy']} chunks, top_k={config['top_k']})\n\n{retrieval}\n\n"
-        f"**Answers** ({config['answerer']})\n\n{answer}\n\n"
+        + modes
+        + f"**Answers** ({config['answerer']})\n\n{answer}\n\n"
         f"Per-question latency: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms.\n\n"
         + provenance_line(result, "results/eval.json")
     )
@@ -57,28 +68,32 @@ def failures_markdown(result: dict[str, Any]) -> str:
 
 
 def ablation_markdown(result: dict[str, Any]) -> str:
-    rows = [
-        [
-            r["strategy"],
-            r["mode"],
-            r["chunks"],
-            r["hit@5"],
-            r["recall@10"],
-            r["mrr"],
-            r["ndcg@10"],
-            r["retrieval_p50_ms"],
-        ]
-        for r in result["metrics"]["runs"]
-    ]
+    m = result["metrics"]
+    columns = ("strategy", "mode", "chunks", "hit@5", "recall@10", "mrr", "ndcg@10", "retrieval_p50_ms")
+    rows = [[r[c] for c in columns] for r in m["runs"]]
     table = markdown_table(
         ["chunking", "retrieval", "chunks", "hit@5", "recall@10", "MRR", "nDCG@10", "retrieval p50 ms"], rows
     )
-    best = result["metrics"]["best"]
-    return (
-        f"Dev split, {result['metrics']['cases']} questions. Best: **{best['strategy']} + {best['mode']}** "
+    best = m["best"]
+    text = (
+        f"Dev split, {m['cases']} questions. Best: **{best['strategy']} + {best['mode']}** "
         f"(nDCG@10 {best['ndcg@10']:.3f}).\n\n{table}\n\n![ablation](results/ablation.png)\n\n"
-        + provenance_line(result, "results/ablation.json")
     )
+    fusion = m.get("fusion")
+    if fusion:
+        points = sorted(fusion["points"], key=lambda p: (-p["ndcg@10"], -p["mrr"]))
+        shown = [*points[:5], points[-1]]
+        fusion_table = markdown_table(
+            ["RRF k", "lexical weight", "candidates", "hit@5", "MRR", "nDCG@10"],
+            [[p["rrf_k"], p["lexical_weight"], p["candidates"], p["hit@5"], p["mrr"], p["ndcg@10"]] for p in shown],
+        )
+        f = fusion["best"]
+        text += (
+            f"Hybrid fusion, {len(points)} settings searched on `{fusion['collection']}` (best five and the worst): "
+            f"best RRF k={f['rrf_k']}, lexical weight {f['lexical_weight']}, {f['candidates']} candidates per list."
+            f"\n\n{fusion_table}\n\n"
+        )
+    return text + provenance_line(result, "results/ablation.json")
 
 
 def bench_markdown(result: dict[str, Any]) -> str:
