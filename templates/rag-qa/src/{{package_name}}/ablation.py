@@ -32,6 +32,7 @@ METRICS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10")
 TS_RANK_ARM = "lexical ts_rank_cd"
 REFERENCE_ARM = "whole-document BM25"
 FUSION_GRID = {"rrf_k": (10, 30, 60), "lexical_weight": (0.3, 0.5, 0.7, 1.0, 1.5), "candidates": (20, 50, 100)}
+TERM_DEPTHS = (100, 300, 1000, 3000)  # postings read per query term (the BM25 query's cost)
 
 
 def _row(cases: Sequence[GoldenCase], rankings: list[list[str]], latencies: list[float]) -> dict[str, Any]:
@@ -128,6 +129,7 @@ def run_ablation(pipeline: RagPipeline, split: str = "dev") -> dict[str, Any]:
     vectors = pipeline.embedder.encode([c.question for c in cases])
     runs = []
     fusion: dict[str, Any] = {}
+    depths: list[dict[str, Any]] = []
     for strategy in STRATEGIES:
         collection = f"ablation_{strategy}"
         report = pipeline.ingest(documents, collection=collection, strategy=strategy)
@@ -144,11 +146,22 @@ def run_ablation(pipeline: RagPipeline, split: str = "dev") -> dict[str, Any]:
         )
         if strategy == settings.chunk_strategy:
             fusion = tune_fusion(pipeline, cases, vectors, collection)
+            depths = [
+                {"term_depth": d, **score_arm(pipeline, cases, vectors, collection, "lexical", term_depth=d)}
+                for d in TERM_DEPTHS
+            ]
     runs.append(
         {"strategy": "none", "mode": REFERENCE_ARM, "chunks": len(documents), **score_reference(reference, cases)}
     )
     best = max(runs, key=lambda r: (r["ndcg@10"], r["mrr"]))
-    return {"cases": len(cases), "split": split, "runs": runs, "best": best, "fusion": fusion}
+    return {
+        "cases": len(cases),
+        "split": split,
+        "runs": runs,
+        "best": best,
+        "fusion": fusion,
+        "bm25_term_depth": depths,
+    }
 
 
 def plot_ablation(metrics: dict[str, Any], path: Path) -> None:

@@ -139,8 +139,8 @@ def bm25_cte(collection: str, chunks: sql.Identifier) -> sql.Composed:
            bm25_stats AS (
                SELECT chunks::float8 AS n, terms::float8 / greatest(chunks, 1) AS avgdl
                FROM rag_bm25_stats WHERE collection = {name}),
-           weighted_terms AS (
-               SELECT f.term, ln(1 + (s.n - f.df + 0.5) / (f.df + 0.5)) AS idf
+           weighted_terms AS MATERIALIZED (
+               SELECT f.term, ln(1 + (s.n - f.df + 0.5) / (f.df::float8 + 0.5)) AS idf
                FROM query_terms t JOIN {f} f ON f.term = t.term CROSS JOIN bm25_stats s),
            lexical_scores AS (
                SELECT p.chunk_id AS id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .results import from_results, markdown_table, provenance_line
+from .retrieval import MODES
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "ndcg@10")
 
@@ -93,7 +94,33 @@ def ablation_markdown(result: dict[str, Any]) -> str:
             f"best RRF k={f['rrf_k']}, lexical weight {f['lexical_weight']}, {f['candidates']} candidates per list."
             f"\n\n{fusion_table}\n\n"
         )
+    if m.get("bm25_term_depth"):
+        depth_table = markdown_table(
+            ["postings read per term", "hit@5", "MRR", "nDCG@10", "lexical p50 ms"],
+            [[d["term_depth"], d["hit@5"], d["mrr"], d["ndcg@10"], d["retrieval_p50_ms"]] for d in m["bm25_term_depth"]],
+        )
+        text += f"BM25 postings read per query term (lexical arm, same collection):\n\n{depth_table}\n\n"
     return text + provenance_line(result, "results/ablation.json")
+
+
+def lexical_choice_markdown(result: dict[str, Any]) -> str:
+    """The numbers behind the lexical and fusion design decisions, from the dev-split ablation."""
+    m = result["metrics"]
+    fusion = m["fusion"]
+    strategy = fusion["collection"].removeprefix("ablation_")
+    arms = {r["mode"]: r for r in m["runs"] if r["strategy"] in (strategy, "none")}
+    f = fusion["best"]
+
+    def arm(name: str) -> str:
+        r = arms[name]
+        return f"{name} {r['ndcg@10']:.3f} (MRR {r['mrr']:.3f}, p50 {r['retrieval_p50_ms']:.1f} ms)"
+
+    return (
+        f"Dev split, {strategy} chunks, nDCG@10: {arm('lexical')}, {arm('lexical ts_rank_cd')}, "
+        f"{arm('whole-document BM25')}; {arm('vector')}; hybrid with the best fusion setting "
+        f"(RRF k={f['rrf_k']}, lexical weight {f['lexical_weight']}, {f['candidates']} candidates) "
+        f"{f['ndcg@10']:.3f} (MRR {f['mrr']:.3f}). " + provenance_line(result, "results/ablation.json")
+    )
 
 
 def bench_markdown(result: dict[str, Any]) -> str:
@@ -115,11 +142,36 @@ def bench_markdown(result: dict[str, Any]) -> str:
     )
 
 
+def scale_markdown(result: dict[str, Any]) -> str:
+    m = result["metrics"]
+    rows = [
+        [
+            s["chunks"],
+            *(f"{s['latency_ms'][mode]['p50']:.2f} / {s['latency_ms'][mode]['p95']:.2f}" for mode in MODES),
+            s["load_s"],
+            s["hnsw_build_s"],
+            s["bm25_postings_mb"],
+        ]
+        for s in m["sizes"]
+    ]
+    table = markdown_table(
+        ["chunks", *(f"{mode} p50 / p95 ms" for mode in MODES), "load s", "HNSW build s", "BM25 postings MB"], rows
+    )
+    return (
+        f"Synthetic chunks ({m['words_per_chunk']} words drawn from the corpus' word frequencies, random vectors), "
+        f"{m['queries']} dev questions x {m['repeats']}, top {m['top_k']} as served; the hybrid p95 goal is "
+        f"{m['goal_hybrid_p95_ms']:.0f} ms.\n\n{table}\n\n![scale](results/scale.png)\n\n"
+        + provenance_line(result, "results/scale.json")
+    )
+
+
 # The README's generated blocks, each rendered from its results file (`make report`).
 RENDERERS = {
     "dataset": from_results("eval", dataset_markdown),
     "eval": from_results("eval", eval_markdown),
     "failures": from_results("eval", failures_markdown),
     "ablation": from_results("ablation", ablation_markdown),
+    "lexical": from_results("ablation", lexical_choice_markdown),
     "bench": from_results("bench", bench_markdown),
+    "scale": from_results("scale", scale_markdown),
 }
