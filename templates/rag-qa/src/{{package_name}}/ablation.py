@@ -19,12 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import STRATEGIES
-from .documents import load_corpus_jsonl
+from .chunking import STRATEGIES, chunk_documents
+from .documents import Document, load_corpus_jsonl
+from .embedding import Embedder
 from .evaluation import RETRIEVAL_DEPTH, GoldenCase, load_golden, retrieval_metrics
 from .pipeline import RagPipeline
 from .reference_bm25 import WholeDocumentBM25
 from .retrieval import MODES, search_ts_rank
+from .static_embedding import STATIC_MODEL
 from .stats import summarize
 from .store import fetch_texts
 
@@ -32,6 +34,7 @@ METRICS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10")
 TS_RANK_ARM = "lexical ts_rank_cd"
 REFERENCE_ARM = "whole-document BM25"
 FUSION_GRID = {"rrf_k": (10, 30, 60), "lexical_weight": (0.3, 0.5, 0.7, 1.0, 1.5), "candidates": (20, 50, 100)}
+EMBEDDING_SAMPLE = 256  # chunks both embedders encode to compare their speed
 TERM_DEPTHS = (100, 300, 1000, 3000)  # postings read per query term (the BM25 query's cost)
 
 
@@ -121,6 +124,45 @@ def tune_fusion(
     return {"collection": collection, "grid": FUSION_GRID, "points": points, "best": best}
 
 
+def compare_embedders(
+    pipeline: RagPipeline, cases: Sequence[GoldenCase], documents: Sequence[Document]
+) -> list[dict[str, Any]]:
+    """The default embedder against the static one distilled from it: encode speed on the same chunks,
+    model size, and dev quality of vector and hybrid retrieval on the default chunking."""
+    settings = pipeline.settings
+    chunks = chunk_documents(documents, settings.chunk_strategy, settings.chunk_size, settings.chunk_overlap)
+    sample = [c.embedding_text for c in chunks[:EMBEDDING_SAMPLE]]
+    rows = []
+    for name in (settings.embedding_model, STATIC_MODEL):
+        embedder = pipeline.embedder if name == pipeline.embedder.model_name else None
+        if embedder is None:
+            embedder = Embedder(
+                name, settings.embedding_device, settings.embedding_batch_size, settings.data_dir / "models"
+            )
+        embedder.encode(sample[:32])  # warm up
+        tick = time.perf_counter()
+        embedder.encode(sample)
+        encode_s = time.perf_counter() - tick
+        arm = RagPipeline(settings, pipeline.pool, embedder, pipeline.answerer)
+        collection = f"ablation_{settings.chunk_strategy}" if name == settings.embedding_model else "ablation_static"
+        report = arm.ingest(documents, collection=collection)
+        vectors = embedder.encode([c.question for c in cases])
+        row: dict[str, Any] = {
+            "embedding": name,
+            "dimension": embedder.dimension,
+            "encode_chunks_per_s": len(sample) / encode_s,
+            "encode_sample_chunks": len(sample),
+            "parameters_mb": embedder.parameter_megabytes(),
+        }
+        if name == STATIC_MODEL:
+            row["ingest_chunks_per_s"] = report.added / report.seconds if report.added else None
+        for mode in ("vector", "hybrid"):
+            metrics = score_arm(arm, cases, vectors, collection, mode)
+            row.update({f"{mode}_{k}": metrics[k] for k in ("hit@5", "mrr", "ndcg@10")})
+        rows.append(row)
+    return rows
+
+
 def run_ablation(pipeline: RagPipeline, split: str = "dev") -> dict[str, Any]:
     settings = pipeline.settings
     cases = load_golden(settings.golden_path, split)
@@ -150,6 +192,7 @@ def run_ablation(pipeline: RagPipeline, split: str = "dev") -> dict[str, Any]:
                 {"term_depth": d, **score_arm(pipeline, cases, vectors, collection, "lexical", term_depth=d)}
                 for d in TERM_DEPTHS
             ]
+    embeddings = compare_embedders(pipeline, cases, documents)
     runs.append(
         {"strategy": "none", "mode": REFERENCE_ARM, "chunks": len(documents), **score_reference(reference, cases)}
     )
@@ -161,6 +204,7 @@ def run_ablation(pipeline: RagPipeline, split: str = "dev") -> dict[str, Any]:
         "best": best,
         "fusion": fusion,
         "bm25_term_depth": depths,
+        "embeddings": embeddings,
     }
 
 

@@ -87,7 +87,12 @@ class RagPipeline:
             except Exception as exc:
                 raise DatabaseUnavailable(f"Cannot open connections to DATABASE_URL={redact(url)}: {exc}") from exc
             stack.callback(pool.close)
-            embedder = Embedder(settings.embedding_model, settings.embedding_device, settings.embedding_batch_size)
+            embedder = Embedder(
+                settings.embedding_model,
+                settings.embedding_device,
+                settings.embedding_batch_size,
+                settings.data_dir / "models",
+            )
             answerer: ExtractiveAnswerer | LLMAnswerer
             if settings.llm_base_url:
                 client = ChatClient(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from .results import from_results, markdown_table, provenance_line
-from .retrieval import MODES
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "ndcg@10")
 
@@ -97,9 +96,32 @@ def ablation_markdown(result: dict[str, Any]) -> str:
     if m.get("bm25_term_depth"):
         depth_table = markdown_table(
             ["postings read per term", "hit@5", "MRR", "nDCG@10", "lexical p50 ms"],
-            [[d["term_depth"], d["hit@5"], d["mrr"], d["ndcg@10"], d["retrieval_p50_ms"]] for d in m["bm25_term_depth"]],
+            [
+                [d["term_depth"], d["hit@5"], d["mrr"], d["ndcg@10"], d["retrieval_p50_ms"]]
+                for d in m["bm25_term_depth"]
+            ],
         )
         text += f"BM25 postings read per query term (lexical arm, same collection):\n\n{depth_table}\n\n"
+    if m.get("embeddings"):
+        embedding_table = markdown_table(
+            ["embedding", "dim", "weights MB", "encode chunks/s", "vector nDCG@10", "hybrid nDCG@10", "hybrid MRR"],
+            [
+                [
+                    e["embedding"],
+                    e["dimension"],
+                    e["parameters_mb"],
+                    e["encode_chunks_per_s"],
+                    e["vector_ndcg@10"],
+                    e["hybrid_ndcg@10"],
+                    e["hybrid_mrr"],
+                ]
+                for e in m["embeddings"]
+            ],
+        )
+        text += (
+            f"Embedding models ({m['embeddings'][0]['encode_sample_chunks']} chunks encoded by each; "
+            f"quality on the default chunking):\n\n{embedding_table}\n\n"
+        )
     return text + provenance_line(result, "results/ablation.json")
 
 
@@ -144,21 +166,32 @@ def bench_markdown(result: dict[str, Any]) -> str:
 
 def scale_markdown(result: dict[str, Any]) -> str:
     m = result["metrics"]
+    arms = list(m["sizes"][0]["latency_ms"])
     rows = [
         [
             s["chunks"],
-            *(f"{s['latency_ms'][mode]['p50']:.2f} / {s['latency_ms'][mode]['p95']:.2f}" for mode in MODES),
+            *(f"{s['latency_ms'][arm]['p50']:.2f} / {s['latency_ms'][arm]['p95']:.2f}" for arm in arms),
             s["load_s"],
             s["hnsw_build_s"],
             s["bm25_postings_mb"],
+            f"{s['load_average_1m']['before']:.1f}",
         ]
         for s in m["sizes"]
     ]
     table = markdown_table(
-        ["chunks", *(f"{mode} p50 / p95 ms" for mode in MODES), "load s", "HNSW build s", "BM25 postings MB"], rows
+        [
+            "chunks",
+            *(f"{arm} p50 / p95 ms" for arm in arms),
+            "load s",
+            "HNSW build s",
+            "BM25 postings MB",
+            "machine load",
+        ],
+        rows,
     )
     return (
-        f"Synthetic chunks ({m['words_per_chunk']} words drawn from the corpus' word frequencies, random vectors), "
+        f"Synthetic chunks ({m['words_per_chunk']} words drawn from the corpus' word frequencies, vectors around "
+        f"{m['topics']:,} random topic centres), "
         f"{m['queries']} dev questions x {m['repeats']}, top {m['top_k']} as served; the hybrid p95 goal is "
         f"{m['goal_hybrid_p95_ms']:.0f} ms.\n\n{table}\n\n![scale](results/scale.png)\n\n"
         + provenance_line(result, "results/scale.json")
