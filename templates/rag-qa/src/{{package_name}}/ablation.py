@@ -1,44 +1,229 @@
-"""Ablation: every chunking strategy x every retrieval mode, scored on the dev split only.
+"""Ablation: every chunking strategy x every retrieval arm, and the fusion settings, on the dev split.
 
-The held-out test split is never used here, so choosing the defaults from this table does not
+Arms: vector, lexical (BM25 in Postgres), hybrid (weighted RRF of the two), Postgres' own
+``ts_rank_cd`` (the lexical ranking BM25 replaced) and a whole-document BM25 computed in memory
+(``reference_bm25.py``), the yardstick for the chunk-level lexical arm. The fusion grid (RRF k,
+lexical weight, candidates per list) is searched on the default chunking's collection.
+
+The held-out test split is never used here, so choosing the defaults from these tables does not
 leak into the reported test numbers.
 """
 
 from __future__ import annotations
 
+import itertools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from .chunking import STRATEGIES
-from .documents import load_corpus_jsonl
-from .evaluation import load_golden, retrieval_metrics, run_cases
+import numpy as np
+
+from .chunking import STRATEGIES, chunk_documents
+from .documents import Document, load_corpus_jsonl
+from .embedding import Embedder
+from .evaluation import RETRIEVAL_DEPTH, GoldenCase, load_golden, retrieval_metrics
 from .pipeline import RagPipeline
-from .retrieval import MODES
+from .reference_bm25 import WholeDocumentBM25
+from .retrieval import MODES, search_ts_rank
+from .static_embedding import STATIC_MODEL
 from .stats import summarize
+from .store import fetch_texts
+
+METRICS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10")
+TS_RANK_ARM = "lexical ts_rank_cd"
+REFERENCE_ARM = "whole-document BM25"
+FUSION_GRID = {"rrf_k": (10, 30, 60), "lexical_weight": (0.3, 0.5, 0.7, 1.0, 1.5), "candidates": (20, 50, 100)}
+EMBEDDING_SAMPLE = 256  # chunks both embedders encode to compare their speed
+TERM_DEPTHS = (100, 300, 1000, 3000)  # postings read per query term (the BM25 query's cost)
 
 
-def run_ablation(pipeline: RagPipeline, split: str = "dev") -> dict[str, Any]:
+def _row(cases: Sequence[GoldenCase], rankings: list[list[str]], latencies: list[float]) -> dict[str, Any]:
+    metrics = retrieval_metrics(rankings, [set(c.source_ids) for c in cases])
+    return {
+        **{k: metrics[k] for k in METRICS},
+        "documents_ranked_mean": sum(len(r) for r in rankings) / len(rankings),
+        "retrieval_p50_ms": summarize(latencies)["p50"],
+    }
+
+
+def score_arm(
+    pipeline: RagPipeline,
+    cases: Sequence[GoldenCase],
+    vectors: np.ndarray,
+    collection: str,
+    mode: str,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """Document-level metrics of one retrieval mode (``overrides`` replace retriever settings)."""
+    rankings: list[list[str]] = []
+    latencies: list[float] = []
+    with pipeline.pool.connection() as conn:
+        retriever = pipeline.retriever(conn, collection)
+        for name, value in overrides.items():
+            setattr(retriever, name, value)
+        for case, vector in zip(cases, vectors, strict=True):
+            tick = time.perf_counter()
+            passages = retriever.retrieve(case.question, vector, mode, RETRIEVAL_DEPTH, distinct_documents=True)
+            latencies.append((time.perf_counter() - tick) * 1000)
+            rankings.append([p.doc_id for p in passages])
+    return _row(cases, rankings, latencies)
+
+
+def score_ts_rank(pipeline: RagPipeline, cases: Sequence[GoldenCase], collection: str) -> dict[str, Any]:
+    rankings: list[list[str]] = []
+    latencies: list[float] = []
+    with pipeline.pool.connection() as conn:
+        for case in cases:
+            tick = time.perf_counter()
+            ids = search_ts_rank(conn, collection, case.question, 20 * RETRIEVAL_DEPTH)
+            doc_ids = {i: row[0] for i, row in fetch_texts(conn, collection, ids).items()}
+            latencies.append((time.perf_counter() - tick) * 1000)
+            rankings.append(list(dict.fromkeys(doc_ids[i] for i in ids))[:RETRIEVAL_DEPTH])
+    return _row(cases, rankings, latencies)
+
+
+def score_reference(reference: WholeDocumentBM25, cases: Sequence[GoldenCase]) -> dict[str, Any]:
+    rankings: list[list[str]] = []
+    latencies: list[float] = []
+    for case in cases:
+        tick = time.perf_counter()
+        rankings.append(reference.rank(case.question, RETRIEVAL_DEPTH))
+        latencies.append((time.perf_counter() - tick) * 1000)
+    return _row(cases, rankings, latencies)
+
+
+def compare_modes(pipeline: RagPipeline, split: str) -> list[dict[str, Any]]:
+    """Every retrieval arm on the configured collection and one split (``make eval`` reports them)."""
+    settings = pipeline.settings
+    reference = WholeDocumentBM25(load_corpus_jsonl(settings.corpus_path), settings.bm25_k1, settings.bm25_b)
+    return compare_arms(pipeline, load_golden(settings.golden_path, split), settings.collection, reference)
+
+
+def compare_arms(
+    pipeline: RagPipeline, cases: Sequence[GoldenCase], collection: str, reference: WholeDocumentBM25
+) -> list[dict[str, Any]]:
+    """Every retrieval arm on one collection, with the pipeline's current settings."""
+    vectors = pipeline.embedder.encode([c.question for c in cases])
+    rows = [{"mode": mode, **score_arm(pipeline, cases, vectors, collection, mode)} for mode in MODES]
+    rows.append({"mode": TS_RANK_ARM, **score_ts_rank(pipeline, cases, collection)})
+    rows.append({"mode": REFERENCE_ARM, **score_reference(reference, cases)})
+    return rows
+
+
+def tune_fusion(
+    pipeline: RagPipeline, cases: Sequence[GoldenCase], vectors: np.ndarray, collection: str
+) -> dict[str, Any]:
+    """Every point of FUSION_GRID for hybrid retrieval; the best by nDCG@10, then MRR, then cost."""
+    names = list(FUSION_GRID)
+    points = []
+    for values in itertools.product(*FUSION_GRID.values()):
+        setting = dict(zip(names, values, strict=True))
+        points.append({**setting, **score_arm(pipeline, cases, vectors, collection, "hybrid", **setting)})
+    # Differences below the third decimal are noise on a hundred-odd questions: such ties go to the
+    # cheaper setting (fewer candidates per list).
+    best = max(points, key=lambda p: (round(p["ndcg@10"], 3), round(p["mrr"], 3), -p["candidates"]))
+    return {"collection": collection, "grid": FUSION_GRID, "points": points, "best": best}
+
+
+def compare_embedders(
+    pipeline: RagPipeline, cases: Sequence[GoldenCase], documents: Sequence[Document]
+) -> list[dict[str, Any]]:
+    """The default embedder against the static one distilled from it: encode speed on the same chunks,
+    model size, and dev quality of vector and hybrid retrieval on the default chunking."""
+    settings = pipeline.settings
+    chunks = chunk_documents(documents, settings.chunk_strategy, settings.chunk_size, settings.chunk_overlap)
+    sample = [c.embedding_text for c in chunks[:EMBEDDING_SAMPLE]]
+    rows = []
+    for name in (settings.embedding_model, STATIC_MODEL):
+        embedder = pipeline.embedder if name == pipeline.embedder.model_name else None
+        if embedder is None:
+            embedder = Embedder(
+                name, settings.embedding_device, settings.embedding_batch_size, settings.data_dir / "models"
+            )
+        embedder.encode(sample[:32])  # warm up
+        tick = time.perf_counter()
+        embedder.encode(sample)
+        encode_s = time.perf_counter() - tick
+        arm = RagPipeline(settings, pipeline.pool, embedder, pipeline.answerer)
+        collection = f"ablation_{settings.chunk_strategy}" if name == settings.embedding_model else "ablation_static"
+        # The static arm is rebuilt without reusing vectors, so its ingest speed is measured every run
+        # (MiniLM's full ingest takes minutes; `make bench` measures it).
+        static = name == STATIC_MODEL
+        report = arm.ingest(documents, collection=collection, rebuild=static, reuse_vectors=not static)
+        vectors = embedder.encode([c.question for c in cases])
+        row: dict[str, Any] = {
+            "embedding": name,
+            "dimension": embedder.dimension,
+            "encode_chunks_per_s": len(sample) / encode_s,
+            "encode_sample_chunks": len(sample),
+            "parameters_mb": embedder.parameter_megabytes(),
+        }
+        if static:
+            row["ingest_chunks_per_s"] = report.added / report.seconds
+        for mode in ("vector", "hybrid"):
+            metrics = score_arm(arm, cases, vectors, collection, mode)
+            row.update({f"{mode}_{k}": metrics[k] for k in ("hit@5", "mrr", "ndcg@10")})
+        rows.append(row)
+    return rows
+
+
+Step = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
+
+
+@contextmanager
+def _quiet(description: str) -> Iterator[Callable[[int, int], None]]:
+    yield lambda done, total: None
+
+
+def run_ablation(pipeline: RagPipeline, split: str = "dev", step: Step = _quiet) -> dict[str, Any]:
+    """``step(description)`` opens a progress display for each long step (ingests show their chunks)."""
     settings = pipeline.settings
     cases = load_golden(settings.golden_path, split)
     documents = load_corpus_jsonl(settings.corpus_path)
+    reference = WholeDocumentBM25(documents, settings.bm25_k1, settings.bm25_b)
+    vectors = pipeline.embedder.encode([c.question for c in cases])
     runs = []
+    fusion: dict[str, Any] = {}
+    depths: list[dict[str, Any]] = []
     for strategy in STRATEGIES:
         collection = f"ablation_{strategy}"
-        report = pipeline.ingest(documents, collection=collection, strategy=strategy)
+        with step(f"ingest {strategy} chunks") as update:
+            report = pipeline.ingest(documents, collection=collection, strategy=strategy, progress=update)
         for mode in MODES:
-            outcomes = run_cases(pipeline, cases, mode=mode, collection=collection, answer=False)
-            metrics = retrieval_metrics([o.ranking for o in outcomes], [set(o.case.source_ids) for o in outcomes])
-            runs.append(
-                {
-                    "strategy": strategy,
-                    "mode": mode,
-                    "chunks": report.chunks,
-                    **{k: metrics[k] for k in ("hit@1", "hit@5", "recall@10", "mrr", "ndcg@10")},
-                    "retrieval_p50_ms": summarize([o.latency_ms for o in outcomes])["p50"],
-                }
-            )
+            metrics = score_arm(pipeline, cases, vectors, collection, mode)
+            runs.append({"strategy": strategy, "mode": mode, "chunks": report.chunks, **metrics})
+        runs.append(
+            {
+                "strategy": strategy,
+                "mode": TS_RANK_ARM,
+                "chunks": report.chunks,
+                **score_ts_rank(pipeline, cases, collection),
+            }
+        )
+        if strategy == settings.chunk_strategy:
+            with step(f"fusion search ({len(list(itertools.product(*FUSION_GRID.values())))} settings)"):
+                fusion = tune_fusion(pipeline, cases, vectors, collection)
+            depths = [
+                {"term_depth": d, **score_arm(pipeline, cases, vectors, collection, "lexical", term_depth=d)}
+                for d in TERM_DEPTHS
+            ]
+    with step(f"embeddings ({settings.embedding_model} vs {STATIC_MODEL})"):
+        embeddings = compare_embedders(pipeline, cases, documents)
+    runs.append(
+        {"strategy": "none", "mode": REFERENCE_ARM, "chunks": len(documents), **score_reference(reference, cases)}
+    )
     best = max(runs, key=lambda r: (r["ndcg@10"], r["mrr"]))
-    return {"cases": len(cases), "split": split, "runs": runs, "best": best}
+    return {
+        "cases": len(cases),
+        "split": split,
+        "runs": runs,
+        "best": best,
+        "fusion": fusion,
+        "bm25_term_depth": depths,
+        "embeddings": embeddings,
+    }
 
 
 def plot_ablation(metrics: dict[str, Any], path: Path) -> None:
@@ -47,20 +232,24 @@ def plot_ablation(metrics: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = metrics["runs"]
+    runs = [r for r in metrics["runs"] if r["strategy"] != "none"]
+    reference = next((r for r in metrics["runs"] if r["mode"] == REFERENCE_ARM), None)
     strategies = list(dict.fromkeys(r["strategy"] for r in runs))
-    width = 0.8 / len(MODES)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for offset, mode in enumerate(MODES):
+    modes = list(dict.fromkeys(r["mode"] for r in runs))
+    width = 0.8 / len(modes)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for offset, mode in enumerate(modes):
         values = [next(r["ndcg@10"] for r in runs if r["strategy"] == s and r["mode"] == mode) for s in strategies]
-        positions = [i + (offset - (len(MODES) - 1) / 2) * width for i in range(len(strategies))]
+        positions = [i + (offset - (len(modes) - 1) / 2) * width for i in range(len(strategies))]
         bars = ax.bar(positions, values, width, label=mode)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    if reference:
+        ax.axhline(reference["ndcg@10"], color="black", linestyle="--", linewidth=1, label=REFERENCE_ARM)
     ax.set_xticks(range(len(strategies)), strategies)
     ax.set_ylabel("nDCG@10 (dev split)")
     ax.set_ylim(0, 1)
-    ax.set_title("Chunking strategy x retrieval mode")
-    ax.legend(title="retrieval")
+    ax.set_title("Chunking strategy x retrieval arm")
+    ax.legend(title="retrieval", fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

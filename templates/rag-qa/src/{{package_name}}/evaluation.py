@@ -24,7 +24,7 @@ from .settings import Settings
 from .stats import summarize
 
 KS = (1, 3, 5, 10)
-RETRIEVAL_DEPTH = 20  # chunks fetched to rank 10 distinct documents
+RETRIEVAL_DEPTH = 10  # distinct documents ranked per question (the best chunk of each)
 MISS_RANK = 1_000_000
 
 
@@ -140,7 +140,7 @@ def run_cases(
         vector = pipeline.embedder.encode([case.question])[0]
         with pipeline.pool.connection() as conn:
             passages = pipeline.retriever(conn, collection).retrieve(
-                case.question, vector, mode or settings.retrieval_mode, RETRIEVAL_DEPTH
+                case.question, vector, mode or settings.retrieval_mode, RETRIEVAL_DEPTH, distinct_documents=True
             )
         top = passages[: settings.top_k]
         result = pipeline.answerer.answer(case.question, top, vector) if answer else None

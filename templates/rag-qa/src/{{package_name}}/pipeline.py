@@ -25,7 +25,7 @@ from .documents import Document, load_corpus_jsonl
 from .embedding import Embedder
 from .llm import ChatClient
 from .results import run_metadata
-from .retrieval import Passage, Retriever
+from .retrieval import Passage, Retriever, configure_search_session
 from .settings import Settings
 
 INGEST_BATCH = 256
@@ -74,15 +74,25 @@ class RagPipeline:
             url = stack.enter_context(database_url(settings.database_url, settings.data_dir))
             with connect(url, autocommit=True) as conn:  # fail fast with a clear message
                 store.prepare(conn)
+
+            def configure(conn: Connection[Any]) -> None:
+                register_vector(conn)
+                configure_search_session(conn, settings.hnsw_ef_search)
+
             pool: ConnectionPool[Any] = ConnectionPool(
-                url, min_size=1, max_size=4, open=False, kwargs={"autocommit": True}, configure=register_vector
+                url, min_size=1, max_size=4, open=False, kwargs={"autocommit": True}, configure=configure
             )
             try:
                 pool.open(wait=True, timeout=15)
             except Exception as exc:
                 raise DatabaseUnavailable(f"Cannot open connections to DATABASE_URL={redact(url)}: {exc}") from exc
             stack.callback(pool.close)
-            embedder = Embedder(settings.embedding_model, settings.embedding_device, settings.embedding_batch_size)
+            embedder = Embedder(
+                settings.embedding_model,
+                settings.embedding_device,
+                settings.embedding_batch_size,
+                settings.data_dir / "models",
+            )
             answerer: ExtractiveAnswerer | LLMAnswerer
             if settings.llm_base_url:
                 client = ChatClient(
@@ -109,7 +119,10 @@ class RagPipeline:
             "top_k": s.top_k,
             "candidates": s.candidates,
             "rrf_k": s.rrf_k,
+            "lexical_weight": s.lexical_weight,
             "hnsw_ef_search": s.hnsw_ef_search,
+            "text_search_config": s.text_search_config,
+            "bm25": {"k1": s.bm25_k1, "b": s.bm25_b, "term_depth": s.bm25_term_depth},
             "database": "external" if s.database_url else "embedded",
             "answerer": self.answerer.mode,
             **extra_config,
@@ -149,7 +162,13 @@ class RagPipeline:
         strategy = strategy or s.chunk_strategy
         chunks = chunk_documents(documents, strategy, s.chunk_size, s.chunk_overlap)
         spec = store.CollectionSpec(
-            collection, strategy, s.chunk_size, s.chunk_overlap, self.embedder.model_name, self.embedder.dimension
+            collection,
+            strategy,
+            s.chunk_size,
+            s.chunk_overlap,
+            self.embedder.model_name,
+            self.embedder.dimension,
+            s.text_search_config,
         )
         urls = {d.doc_id: d.url for d in documents}
         with self.pool.connection() as conn:
@@ -211,8 +230,10 @@ class RagPipeline:
             collection or s.collection,
             candidates=s.candidates,
             rrf_k=s.rrf_k,
-            ef_search=s.hnsw_ef_search,
             lexical_weight=s.lexical_weight,
+            term_depth=s.bm25_term_depth,
+            k1=s.bm25_k1,
+            b=s.bm25_b,
         )
 
     def ask(

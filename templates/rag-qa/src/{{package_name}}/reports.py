@@ -18,9 +18,20 @@ def eval_markdown(result: dict[str, Any]) -> str:
     )
     answer = markdown_table(["answer metric (ragas)", "mean"], sorted(m["answer"].items()))
     latency = m["latency_ms"]
+    modes = ""
+    if m.get("modes"):
+        modes_table = markdown_table(
+            ["retrieval arm", "hit@1", "hit@5", "hit@10", "MRR", "nDCG@10", "p50 ms"],
+            [
+                [r["mode"], r["hit@1"], r["hit@5"], r["hit@10"], r["mrr"], r["ndcg@10"], r["retrieval_p50_ms"]]
+                for r in m["modes"]
+            ],
+        )
+        modes = f"**Every retrieval arm, same split** (ten distinct documents ranked per question)\n\n{modes_table}\n\n"
     return (
         f"**Retrieval** (document level, {config['chunk_strategy']} chunks, top_k={config['top_k']})\n\n{retrieval}\n\n"
-        f"**Answers** ({config['answerer']})\n\n{answer}\n\n"
+        + modes
+        + f"**Answers** ({config['answerer']})\n\n{answer}\n\n"
         f"Per-question latency: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms.\n\n"
         + provenance_line(result, "results/eval.json")
     )
@@ -57,27 +68,80 @@ def failures_markdown(result: dict[str, Any]) -> str:
 
 
 def ablation_markdown(result: dict[str, Any]) -> str:
-    rows = [
-        [
-            r["strategy"],
-            r["mode"],
-            r["chunks"],
-            r["hit@5"],
-            r["recall@10"],
-            r["mrr"],
-            r["ndcg@10"],
-            r["retrieval_p50_ms"],
-        ]
-        for r in result["metrics"]["runs"]
-    ]
+    m = result["metrics"]
+    columns = ("strategy", "mode", "chunks", "hit@5", "recall@10", "mrr", "ndcg@10", "retrieval_p50_ms")
+    rows = [[r[c] for c in columns] for r in m["runs"]]
     table = markdown_table(
         ["chunking", "retrieval", "chunks", "hit@5", "recall@10", "MRR", "nDCG@10", "retrieval p50 ms"], rows
     )
-    best = result["metrics"]["best"]
-    return (
-        f"Dev split, {result['metrics']['cases']} questions. Best: **{best['strategy']} + {best['mode']}** "
+    best = m["best"]
+    text = (
+        f"Dev split, {m['cases']} questions. Best: **{best['strategy']} + {best['mode']}** "
         f"(nDCG@10 {best['ndcg@10']:.3f}).\n\n{table}\n\n![ablation](results/ablation.png)\n\n"
-        + provenance_line(result, "results/ablation.json")
+    )
+    fusion = m.get("fusion")
+    if fusion:
+        points = sorted(fusion["points"], key=lambda p: (-p["ndcg@10"], -p["mrr"]))
+        shown = [*points[:5], points[-1]]
+        fusion_table = markdown_table(
+            ["RRF k", "lexical weight", "candidates", "hit@5", "MRR", "nDCG@10"],
+            [[p["rrf_k"], p["lexical_weight"], p["candidates"], p["hit@5"], p["mrr"], p["ndcg@10"]] for p in shown],
+        )
+        f = fusion["best"]
+        text += (
+            f"Hybrid fusion, {len(points)} settings searched on `{fusion['collection']}` (best five and the worst): "
+            f"best RRF k={f['rrf_k']}, lexical weight {f['lexical_weight']}, {f['candidates']} candidates per list."
+            f"\n\n{fusion_table}\n\n"
+        )
+    if m.get("bm25_term_depth"):
+        depth_table = markdown_table(
+            ["postings read per term", "hit@5", "MRR", "nDCG@10", "lexical p50 ms"],
+            [
+                [d["term_depth"], d["hit@5"], d["mrr"], d["ndcg@10"], d["retrieval_p50_ms"]]
+                for d in m["bm25_term_depth"]
+            ],
+        )
+        text += f"BM25 postings read per query term (lexical arm, same collection):\n\n{depth_table}\n\n"
+    if m.get("embeddings"):
+        embedding_table = markdown_table(
+            ["embedding", "dim", "weights MB", "encode chunks/s", "vector nDCG@10", "hybrid nDCG@10", "hybrid MRR"],
+            [
+                [
+                    e["embedding"],
+                    e["dimension"],
+                    e["parameters_mb"],
+                    e["encode_chunks_per_s"],
+                    e["vector_ndcg@10"],
+                    e["hybrid_ndcg@10"],
+                    e["hybrid_mrr"],
+                ]
+                for e in m["embeddings"]
+            ],
+        )
+        text += (
+            f"Embedding models ({m['embeddings'][0]['encode_sample_chunks']} chunks encoded by each; "
+            f"quality on the default chunking):\n\n{embedding_table}\n\n"
+        )
+    return text + provenance_line(result, "results/ablation.json")
+
+
+def lexical_choice_markdown(result: dict[str, Any]) -> str:
+    """The numbers behind the lexical and fusion design decisions, from the dev-split ablation."""
+    m = result["metrics"]
+    fusion = m["fusion"]
+    strategy = fusion["collection"].removeprefix("ablation_")
+    arms = {r["mode"]: r for r in m["runs"] if r["strategy"] in (strategy, "none")}
+    f = fusion["best"]
+
+    def arm(name: str) -> str:
+        r = arms[name]
+        return f"{name} {r['ndcg@10']:.3f} (MRR {r['mrr']:.3f}, p50 {r['retrieval_p50_ms']:.1f} ms)"
+
+    return (
+        f"Dev split, {strategy} chunks, nDCG@10: {arm('lexical')}, {arm('lexical ts_rank_cd')}, "
+        f"{arm('whole-document BM25')}; {arm('vector')}; hybrid with the best fusion setting "
+        f"(RRF k={f['rrf_k']}, lexical weight {f['lexical_weight']}, {f['candidates']} candidates) "
+        f"{f['ndcg@10']:.3f} (MRR {f['mrr']:.3f}). " + provenance_line(result, "results/ablation.json")
     )
 
 
@@ -100,11 +164,47 @@ def bench_markdown(result: dict[str, Any]) -> str:
     )
 
 
+def scale_markdown(result: dict[str, Any]) -> str:
+    m = result["metrics"]
+    arms = list(m["sizes"][0]["latency_ms"])
+    rows = [
+        [
+            s["chunks"],
+            *(f"{s['latency_ms'][arm]['p50']:.2f} / {s['latency_ms'][arm]['p95']:.2f}" for arm in arms),
+            s["load_s"],
+            s["hnsw_build_s"],
+            s["bm25_postings_mb"],
+            f"{s['load_average_1m']['before']:.1f}",
+        ]
+        for s in m["sizes"]
+    ]
+    table = markdown_table(
+        [
+            "chunks",
+            *(f"{arm} p50 / p95 ms" for arm in arms),
+            "load s",
+            "HNSW build s",
+            "BM25 postings MB",
+            "machine load",
+        ],
+        rows,
+    )
+    return (
+        f"Synthetic chunks ({m['words_per_chunk']} words drawn from the corpus' word frequencies, vectors around "
+        f"{m['topics']:,} random topic centres), "
+        f"{m['queries']} dev questions x {m['repeats']}, top {m['top_k']} as served; the hybrid p95 goal is "
+        f"{m['goal_hybrid_p95_ms']:.0f} ms.\n\n{table}\n\n![scale](results/scale.png)\n\n"
+        + provenance_line(result, "results/scale.json")
+    )
+
+
 # The README's generated blocks, each rendered from its results file (`make report`).
 RENDERERS = {
     "dataset": from_results("eval", dataset_markdown),
     "eval": from_results("eval", eval_markdown),
     "failures": from_results("eval", failures_markdown),
     "ablation": from_results("ablation", ablation_markdown),
+    "lexical": from_results("ablation", lexical_choice_markdown),
     "bench": from_results("bench", bench_markdown),
+    "scale": from_results("scale", scale_markdown),
 }

@@ -1,16 +1,18 @@
-"""Retrieve stage: vector (HNSW cosine), lexical (Postgres full-text) and hybrid (reciprocal rank fusion).
+"""Retrieve stage: vector (HNSW cosine), lexical (BM25, see ``lexical.py``) and hybrid (weighted RRF).
 
-Lexical search ORs the question's stemmed terms, so a natural-language question matches
-passages that share some of its words, ranked by ``ts_rank_cd``. Hybrid fuses both rankings with
-RRF (score = sum over rankings of 1 / (k + rank)), which needs no score calibration between them.
+Every mode is one SQL statement, so one round trip: the vector and BM25 candidate lists, their
+fusion by reciprocal rank (score = sum over rankings of weight / (rrf_k + rank), which needs no
+calibration between the two score scales), the optional reduction to the best chunk per document,
+and the chunk texts. The statement is prepared on the server the first time a connection runs it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,7 @@ import psycopg
 from opentelemetry.trace import SpanKind
 from psycopg import sql
 
-from . import store
+from . import lexical, store
 from .telemetry import (
     GEN_AI_DATA_SOURCE_ID,
     GEN_AI_OPERATION,
@@ -31,6 +33,18 @@ from .telemetry import (
 
 _tracer = get_tracer(__name__)
 MODES = ("vector", "lexical", "hybrid")
+# How far the candidate lists may grow when asked for k distinct documents and the first lists
+# hold fewer (long documents fill a list with chunks of themselves).
+MAX_POOL_GROWTH = 8
+
+
+def configure_search_session(conn: psycopg.Connection[Any], ef_search: int) -> None:
+    """Session settings for the one-statement search: use the HNSW index even on small tables
+    (what is served and benchmarked is the approximate search), and let an index scan return more
+    rows than ``ef_search`` when a deep candidate list is asked for."""
+    conn.execute("SET enable_seqscan = off")
+    conn.execute(sql.SQL("SET hnsw.ef_search = {n}").format(n=sql.Literal(ef_search)))
+    conn.execute("SET hnsw.iterative_scan = relaxed_order")
 
 
 @dataclass
@@ -62,6 +76,7 @@ def vector_search_settings(
     """
     with conn.transaction():
         if exact:
+            conn.execute("SET LOCAL enable_seqscan = on")
             conn.execute("SET LOCAL enable_indexscan = off")
             conn.execute("SET LOCAL enable_bitmapscan = off")
         else:
@@ -79,34 +94,51 @@ def search_vector(
     return [(int(r[0]), float(r[1])) for r in rows]
 
 
-def search_lexical(conn: psycopg.Connection[Any], collection: str, question: str, k: int) -> list[tuple[int, float]]:
-    rows = conn.execute(
-        sql.SQL(
-            """WITH terms AS (
-                   SELECT array_to_string(array_agg(quote_literal(lexeme)), ' | ') AS expr
-                   FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS lexeme),
-               q AS (SELECT to_tsquery('simple', expr) AS query FROM terms WHERE expr IS NOT NULL)
-               SELECT id, ts_rank_cd(tsv, q.query) AS score FROM {t}, q
-               WHERE tsv @@ q.query ORDER BY score DESC, id LIMIT %(k)s"""
-        ).format(t=store.table_name(collection)),
-        {"q": question, "k": k},
-    ).fetchall()
-    return [(int(r[0]), float(r[1])) for r in rows]
-
-
-def fuse_rrf(
-    rankings: Mapping[str, Sequence[int]], k: int = 60, weights: dict[str, float] | None = None
-) -> list[tuple[int, float, dict[str, int]]]:
-    """Weighted reciprocal rank fusion of several rankings of ids: (id, fused score, ranks) best first."""
-    scores: dict[int, float] = {}
-    ranks: dict[int, dict[str, int]] = {}
-    for mode, ids in rankings.items():
-        weight = (weights or {}).get(mode, 1.0)
-        for rank, chunk_id in enumerate(ids, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
-            ranks.setdefault(chunk_id, {})[mode] = rank
-    ordered = sorted(scores, key=lambda i: (-scores[i], min(ranks[i].values()), i))
-    return [(i, scores[i], ranks[i]) for i in ordered]
+@cache
+def search_sql(collection: str, mode: str) -> sql.Composed:
+    """The statement for one mode; parameters ``v`` (query vector), ``q`` (question), ``n`` (candidates
+    per list), ``k`` (rows returned), ``distinct`` (best chunk per document only), ``rrf_k``,
+    ``lexical_weight``, ``depth``, ``k1``, ``b``. Rows: id, doc_id, title, url, text, score, vector
+    rank, lexical rank."""
+    if mode not in MODES:
+        raise ValueError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
+    chunks = store.table_name(collection)
+    parts: list[sql.Composable] = []
+    if mode in ("vector", "hybrid"):
+        parts.append(
+            sql.SQL(
+                """vector_hits AS (SELECT id, embedding <=> %(v)s AS distance FROM {t} ORDER BY distance LIMIT %(n)s),
+                   vector AS (SELECT id, 1 - distance AS score, row_number() OVER (ORDER BY distance, id) AS rank
+                              FROM vector_hits)"""
+            ).format(t=chunks)
+        )
+    if mode in ("lexical", "hybrid"):
+        parts.append(lexical.bm25_cte(collection, chunks))
+    if mode == "vector":
+        fused = "SELECT id, score, rank AS vector_rank, NULL::bigint AS lexical_rank FROM vector"
+    elif mode == "lexical":
+        fused = "SELECT id, score, NULL::bigint AS vector_rank, rank AS lexical_rank FROM lexical"
+    else:
+        fused = """SELECT id, sum(weight / (%(rrf_k)s + rank)) AS score, min(vector_rank) AS vector_rank,
+                          min(lexical_rank) AS lexical_rank
+                   FROM (SELECT id, rank, 1.0::float8 AS weight, rank AS vector_rank, NULL::bigint AS lexical_rank
+                         FROM vector
+                         UNION ALL
+                         SELECT id, rank, %(lexical_weight)s::float8, NULL, rank FROM lexical) ranks
+                   GROUP BY id"""
+    parts.append(sql.SQL("fused AS ({fused})").format(fused=sql.SQL(fused)))
+    return sql.SQL(
+        """WITH {ctes},
+           ranked AS (
+               SELECT f.id, c.doc_id, c.title, c.url, c.text, f.score::float8 AS score, f.vector_rank, f.lexical_rank,
+                      least(f.vector_rank, f.lexical_rank) AS best_rank,
+                      row_number() OVER (PARTITION BY c.doc_id
+                                         ORDER BY f.score DESC, least(f.vector_rank, f.lexical_rank), f.id) AS nth
+               FROM fused f JOIN {t} c ON c.id = f.id)
+           SELECT id, doc_id, title, url, text, score, vector_rank, lexical_rank FROM ranked
+           WHERE nth = 1 OR NOT %(distinct)s
+           ORDER BY score DESC, best_rank, id LIMIT %(k)s"""
+    ).format(ctes=sql.SQL(",\n").join(parts), t=chunks)
 
 
 class Retriever:
@@ -115,21 +147,30 @@ class Retriever:
         conn: psycopg.Connection[Any],
         collection: str,
         *,
-        candidates: int = 30,
+        candidates: int = 50,
         rrf_k: int = 60,
-        ef_search: int = 100,
         lexical_weight: float = 1.0,
+        term_depth: int = 1000,
+        k1: float = lexical.K1,
+        b: float = lexical.B,
     ):
         self.conn = conn
         self.collection = collection
         self.candidates = candidates
         self.rrf_k = rrf_k
-        self.ef_search = ef_search
         self.lexical_weight = lexical_weight
+        self.term_depth = term_depth
+        self.k1 = k1
+        self.b = b
 
-    def retrieve(self, question: str, query_vector: np.ndarray | None, mode: str, k: int) -> list[Passage]:
-        if mode not in MODES:
-            raise ValueError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
+    def retrieve(
+        self, question: str, query_vector: np.ndarray | None, mode: str, k: int, *, distinct_documents: bool = False
+    ) -> list[Passage]:
+        """The ``k`` best chunks, or with ``distinct_documents`` the best chunk of each of the ``k``
+        best documents (the candidate lists grow until they hold ``k`` documents or run out)."""
+        statement = search_sql(self.collection, mode)
+        if mode != "lexical" and query_vector is None:
+            raise ValueError("vector and hybrid retrieval need the query embedding")
         attributes: dict[str, Any] = {
             GEN_AI_OPERATION: "retrieval",
             GEN_AI_DATA_SOURCE_ID: self.collection,
@@ -143,40 +184,51 @@ class Retriever:
         ) as span:
             if capture_content():
                 span.set_attribute(GEN_AI_RETRIEVAL_QUERY, question)
-            pool = max(k, self.candidates)
-            rankings: dict[str, list[int]] = {}
-            scores: dict[int, float] = {}
-            if mode in ("vector", "hybrid"):
-                if query_vector is None:
-                    raise ValueError("vector and hybrid retrieval need the query embedding")
-                hits = search_vector(self.conn, self.collection, query_vector, pool, self.ef_search)
-                rankings["vector"] = [i for i, _ in hits]
-                scores.update(hits)
-            if mode in ("lexical", "hybrid"):
-                hits = search_lexical(self.conn, self.collection, question, pool)
-                rankings["lexical"] = [i for i, _ in hits]
-                if mode == "lexical":
-                    scores.update(hits)
-            if mode == "hybrid":
-                fused = fuse_rrf(rankings, self.rrf_k, {"lexical": self.lexical_weight})[:k]
-            else:
-                ids = rankings[mode][:k]
-                fused = [(i, scores[i], {mode: rank}) for rank, i in enumerate(ids, start=1)]
-            texts = store.fetch_texts(self.conn, self.collection, [i for i, _, _ in fused])
+            first = max(k, self.candidates)
+            pool = first
+            while True:
+                rows = self.conn.execute(
+                    statement,
+                    {
+                        "v": query_vector,
+                        "q": question,
+                        "n": pool,
+                        "k": k,
+                        "distinct": distinct_documents,
+                        "rrf_k": self.rrf_k,
+                        "lexical_weight": self.lexical_weight,
+                        "depth": self.term_depth,
+                        "k1": self.k1,
+                        "b": self.b,
+                    },
+                    prepare=True,
+                ).fetchall()
+                if not distinct_documents or len(rows) >= k or pool >= first * MAX_POOL_GROWTH:
+                    break
+                pool *= 2
             passages = [
                 Passage(
-                    chunk_id=i,
-                    doc_id=texts[i][0],
-                    title=texts[i][1],
-                    url=texts[i][2],
-                    text=texts[i][3],
-                    score=score,
-                    ranks=ranks,
+                    chunk_id=int(r[0]),
+                    doc_id=r[1],
+                    title=r[2],
+                    url=r[3],
+                    text=r[4],
+                    score=float(r[5]),
+                    ranks={m: int(rank) for m, rank in (("vector", r[6]), ("lexical", r[7])) if rank is not None},
                 )
-                for i, score, ranks in fused
+                for r in rows
             ]
             span.set_attribute("rag.retrieval.returned", len(passages))
+            span.set_attribute("rag.retrieval.candidates", pool)
             if capture_content():
                 documents = [{"id": str(p.chunk_id), "score": round(float(p.score), 6)} for p in passages]
                 span.set_attribute(GEN_AI_RETRIEVAL_DOCUMENTS, json.dumps(documents))
             return passages
+
+
+def search_ts_rank(conn: psycopg.Connection[Any], collection: str, question: str, k: int) -> list[int]:
+    """Chunk ids ranked by Postgres' ``ts_rank_cd`` (the lexical ranking BM25 replaced), for the ablation."""
+    rows = conn.execute(
+        lexical.ts_rank_sql(collection, store.table_name(collection)), {"q": question, "n": k}
+    ).fetchall()
+    return [int(r[0]) for r in rows]

@@ -31,12 +31,17 @@ class Settings(BaseSettings):
     chunk_size: int = Field(800, ge=100)
     chunk_overlap: int = Field(120, ge=0)
 
-    retrieval_mode: RetrievalMode = "vector"
+    # Defaults chosen on the dev split by `make ablate` (results/ablation.json, "fusion").
+    retrieval_mode: RetrievalMode = "hybrid"
     top_k: int = Field(5, ge=1, le=50)
-    candidates: int = Field(30, ge=1, le=200)
-    rrf_k: int = Field(60, ge=1)
-    lexical_weight: float = Field(1.0, ge=0, description="weight of the lexical ranking in hybrid RRF")
+    candidates: int = Field(50, ge=1, le=500, description="chunks each ranking contributes before fusion")
+    rrf_k: int = Field(10, ge=1)
+    lexical_weight: float = Field(0.5, ge=0, description="weight of the lexical ranking in hybrid RRF")
     hnsw_ef_search: int = Field(100, ge=1)
+    text_search_config: str = Field("english", description="Postgres text search configuration: stemming, stop words")
+    bm25_k1: float = Field(1.2, ge=0)
+    bm25_b: float = Field(0.75, ge=0, le=1)
+    bm25_term_depth: int = Field(1000, ge=10, description="postings read per query term, best first")
 
     llm_base_url: str | None = None
     llm_model: str = "gemma-3-270m"

@@ -1,7 +1,8 @@
 """Store stage: chunks and their embeddings in PostgreSQL + pgvector.
 
 One table per collection (``chunks_<name>``) with an HNSW cosine index on the embedding and a
-generated ``tsvector`` column with a GIN index for lexical search. A registry table records how
+generated ``tsvector`` column (GIN-indexed) whose lexemes feed the collection's BM25 tables
+(``lexical.py``), written in the same transaction as the chunks. A registry table records how
 each collection was built, so a query never mixes vectors from different models or chunkings.
 Rows are keyed by a content hash: re-ingesting the same data inserts nothing new.
 """
@@ -18,6 +19,7 @@ import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import sql
 
+from . import lexical
 from .chunking import Chunk
 from .errors import UserError
 
@@ -36,6 +38,15 @@ class CollectionSpec:
     chunk_overlap: int
     embedding_model: str
     dimension: int
+    text_search_config: str = "english"
+
+
+# What lexical search indexes: the document id cut at its dots ("json.dumps" -> json dumps), the
+# title and the text. Cutting dotted and snake_case names inside the text too lowered BM25's nDCG@10
+# on the dev split (0.633 -> 0.570): code in docstrings then floods the chunks with common words.
+LEXICAL_TEXT = sql.SQL(
+    "setweight(to_tsvector({config}, replace(doc_id, '.', ' ') || ' ' || title), 'A') || to_tsvector({config}, text)"
+)
 
 
 def table_name(collection: str) -> sql.Identifier:
@@ -63,6 +74,10 @@ def prepare(conn: psycopg.Connection[Any]) -> None:
                    chunk_overlap int NOT NULL, embedding_model text NOT NULL, dimension int NOT NULL,
                    updated_at timestamptz NOT NULL DEFAULT now())"""
         )
+        conn.execute(
+            "ALTER TABLE rag_collections ADD COLUMN IF NOT EXISTS text_search_config text NOT NULL DEFAULT 'english'"
+        )
+        lexical.prepare(conn)
     register_vector(conn)
 
 
@@ -70,15 +85,29 @@ def ensure_collection(conn: psycopg.Connection[Any], spec: CollectionSpec) -> No
     with conn.transaction():
         _serialise_schema_changes(conn)
         existing = conn.execute(
-            "SELECT strategy, chunk_size, chunk_overlap, embedding_model, dimension"
+            "SELECT strategy, chunk_size, chunk_overlap, embedding_model, dimension, text_search_config"
             " FROM rag_collections WHERE name = %s",
             (spec.name,),
         ).fetchone()
-        wanted = (spec.strategy, spec.chunk_size, spec.chunk_overlap, spec.embedding_model, spec.dimension)
+        wanted = (
+            spec.strategy,
+            spec.chunk_size,
+            spec.chunk_overlap,
+            spec.embedding_model,
+            spec.dimension,
+            spec.text_search_config,
+        )
         if existing is not None and tuple(existing) != wanted:
             raise CollectionMismatch(
                 f"Collection {spec.name!r} was built with strategy={existing[0]} size={existing[1]} "
-                f"overlap={existing[2]} model={existing[3]}; ingest into another COLLECTION or pass --rebuild."
+                f"overlap={existing[2]} model={existing[3]} text search={existing[5]}; "
+                "ingest into another COLLECTION or pass --rebuild."
+            )
+        if not conn.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", (spec.text_search_config,)).fetchone():
+            names = [r[0] for r in conn.execute("SELECT cfgname FROM pg_ts_config ORDER BY 1").fetchall()]
+            raise UserError(
+                f"TEXT_SEARCH_CONFIG={spec.text_search_config!r} is not a text search configuration of this "
+                f"Postgres; use one of: {', '.join(names)}."
             )
         table = table_name(spec.name)
         conn.execute(
@@ -93,9 +122,14 @@ def ensure_collection(conn: psycopg.Connection[Any], spec: CollectionSpec) -> No
                        text text NOT NULL,
                        embedding vector({dim}) NOT NULL,
                        tsv tsvector GENERATED ALWAYS AS (
-                           to_tsvector('english', replace(doc_id, '.', ' ') || ' ' || title || ' ' || text)
+                           {words}
                        ) STORED)"""
-            ).format(table=table, dim=sql.Literal(spec.dimension))
+            ).format(
+                table=table,
+                dim=sql.Literal(spec.dimension),
+                config=sql.SQL("{}::regconfig").format(sql.Literal(spec.text_search_config)),
+                words=LEXICAL_TEXT.format(config=sql.SQL("{}::regconfig").format(sql.Literal(spec.text_search_config))),
+            )
         )
         conn.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING hnsw (embedding vector_cosine_ops)").format(
@@ -108,21 +142,24 @@ def ensure_collection(conn: psycopg.Connection[Any], spec: CollectionSpec) -> No
             )
         )
         conn.execute(
-            """INSERT INTO rag_collections (name, strategy, chunk_size, chunk_overlap, embedding_model, dimension)
-               VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET updated_at = now()""",
+            """INSERT INTO rag_collections
+                   (name, strategy, chunk_size, chunk_overlap, embedding_model, dimension, text_search_config)
+               VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET updated_at = now()""",
             (spec.name, *wanted),
         )
+        lexical.ensure_tables(conn, spec.name, table)
 
 
 def drop_collection(conn: psycopg.Connection[Any], name: str) -> None:
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {table}").format(table=table_name(name)))
-    conn.execute("DELETE FROM rag_collections WHERE name = %s", (name,))
-    conn.commit()
+    with conn.transaction():
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {table}").format(table=table_name(name)))
+        lexical.drop_tables(conn, name)
+        conn.execute("DELETE FROM rag_collections WHERE name = %s", (name,))
 
 
 def collection_spec(conn: psycopg.Connection[Any], name: str) -> CollectionSpec | None:
     row = conn.execute(
-        "SELECT name, strategy, chunk_size, chunk_overlap, embedding_model, dimension"
+        "SELECT name, strategy, chunk_size, chunk_overlap, embedding_model, dimension, text_search_config"
         " FROM rag_collections WHERE name = %s",
         (name,),
     ).fetchone()
@@ -178,9 +215,9 @@ def insert_chunks(
     # Counting the table before and after would credit this batch with the other ingest's rows.
     statement = sql.SQL(
         """INSERT INTO {t} (content_hash, doc_id, ordinal, title, url, text, embedding)
-           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (content_hash) DO NOTHING RETURNING 1"""
+           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (content_hash) DO NOTHING RETURNING id"""
     ).format(t=table_name(collection))
-    added = 0
+    ids: list[int] = []
     with conn.transaction(), conn.cursor() as cursor:
         cursor.executemany(
             statement,
@@ -191,10 +228,12 @@ def insert_chunks(
             returning=True,
         )
         while True:
-            added += len(cursor.fetchall())
+            ids += [row[0] for row in cursor.fetchall()]
             if not cursor.nextset():
                 break
-    return added
+        if ids:
+            lexical.index_chunks(conn, collection, table_name(collection), ids)
+    return len(ids)
 
 
 def fetch_texts(
