@@ -1,13 +1,15 @@
 """Any CSV into a Postgres table: column types inferred, safe identifiers, rejected rows named, all or nothing.
 
 Two passes over the file, so memory stays flat whatever its size. The first pass reads the header,
-rejects rows that cannot be loaded (wrong number of fields, a NUL character, a value that does not
-fit a type forced with ``--type``) and infers each column's type: the narrowest of boolean,
-integer, float, date, timestamp and timestamptz that every non-empty value fits, text otherwise.
-Empty cells and NA, N/A, NULL, NaN and None are NULL in typed columns; text keeps them as written,
-except an empty cell, which is NULL. The second pass converts the rows and streams them with COPY
-into a staging table, which replaces the old table in the same transaction: a failed load leaves
-the previous table as it was.
+rejects rows that cannot be loaded (wrong number of fields, a NUL character) and infers each
+column's type: the narrowest of boolean, integer, float, date, timestamp and timestamptz that every
+value fits; failing that, the narrowest that all but 1 % of the values fit (at least one may miss,
+so one typo in a date column rejects its row instead of turning the column into text); text
+otherwise, or whatever ``--type`` forces. Empty cells and NA, N/A, NULL, NaN and None are NULL in
+typed columns; text keeps them as written, except an empty cell, which is NULL. The second pass
+converts the rows, rejects those with a value that does not fit its column's type, and streams the
+rest with COPY into a staging table, which replaces the old table in the same transaction: a
+failed load, or more rejected rows than allowed, leaves the previous table as it was.
 
 Identifiers come from the header: ASCII-folded, lower case, ``_`` for anything else, a ``c_`` prefix
 before a leading digit, a ``_`` suffix for words PostgreSQL reserves, ``_2``, ``_3`` for duplicates,
@@ -60,6 +62,8 @@ _DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?")
 _ZONE = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)")
 INT64 = 2**63
+# Letters that Unicode does not decompose into an ASCII base letter.
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
 
 
 class CsvLoadError(UserError):
@@ -91,7 +95,11 @@ def parse_value(kind: ColumnType, text: str) -> Any:
             return datetime.fromisoformat(text)
     elif kind == "timestamptz" and (head := _TIMESTAMP.match(text)) and _ZONE.fullmatch(text[head.end() :]):
         return datetime.fromisoformat(text)
-    raise ValueError(f"{text[:40]!r} is not a {kind}")
+    raise ValueError(f"{text[:40]!r} is not {a_type(kind)}")
+
+
+def a_type(kind: str) -> str:
+    return f"an {kind}" if kind == "integer" else f"a {kind}"
 
 
 def fits(kind: ColumnType, text: str) -> bool:
@@ -108,7 +116,8 @@ def is_null(kind: ColumnType, text: str) -> bool:
 
 def safe_identifier(header: str, taken: set[str], reserved: frozenset[str], fallback: str) -> str:
     """A lower-case ASCII identifier for ``header`` that is not reserved and not in ``taken`` (added to it)."""
-    folded = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode().lower()
+    spelled = unicodedata.normalize("NFKD", header.lower().translate(_LETTERS))
+    folded = spelled.encode("ascii", "ignore").decode()
     name = re.sub(r"[^a-z0-9]+", "_", folded).strip("_") or fallback
     if name[0].isdigit():
         name = f"c_{name}"
@@ -126,20 +135,27 @@ def safe_identifier(header: str, taken: set[str], reserved: frozenset[str], fall
 
 @dataclass
 class ColumnProfile:
-    """What the first pass learns about one column."""
+    """What the first pass learns about one column: for each type, how many of its values do not fit."""
 
     name: str
     header: str
     forced: ColumnType | None = None
-    candidates: set[ColumnType] = field(default_factory=lambda: set(INFERRED))
+    misfits: dict[ColumnType, int] = field(default_factory=lambda: dict.fromkeys(INFERRED, 0))
+    values: int = 0  # non-NULL values seen
     distinct: set[str] = field(default_factory=set)
     too_many_values: bool = False
 
-    def observe(self, text: str) -> None:
+    def observe(self, text: str, give_up_after: int) -> None:
         if text:
             self._remember(text)
-        if not is_null(self.forced or "float", text) and self.forced is None:
-            self.candidates = {kind for kind in self.candidates if fits(kind, text)}
+        if self.forced is not None or is_null("float", text):
+            return
+        self.values += 1
+        for kind in list(self.misfits):
+            if not fits(kind, text):
+                self.misfits[kind] += 1
+                if self.misfits[kind] > give_up_after:  # more rows than may ever be rejected
+                    del self.misfits[kind]
 
     def _remember(self, text: str) -> None:
         if self.too_many_values:
@@ -150,9 +166,15 @@ class ColumnProfile:
 
     @property
     def type(self) -> ColumnType:
+        """The forced type; else the narrowest type every value fits; else the narrowest that all but
+        1 % of the values fit (at least one may miss: a stray typo rejects its row, not the column's type)."""
         if self.forced:
             return self.forced
-        return next((kind for kind in INFERRED if kind in self.candidates), "text")
+        exact = [kind for kind in INFERRED if self.misfits.get(kind) == 0]
+        if exact:
+            return exact[0]
+        allowed = max(1, self.values // 100)
+        return next((kind for kind in INFERRED if self.misfits.get(kind, allowed + 1) <= allowed), "text")
 
 
 @dataclass(frozen=True)
@@ -246,10 +268,14 @@ def check_file(path: Path, options: CsvOptions) -> int:
         raise CsvLoadError(f"{path} is empty; a CSV needs a header line and at least one row.")
     if size > options.max_bytes:
         raise CsvLoadError(
-            f"{path} is {size / 2**20:.0f} MiB, over the limit of {options.max_bytes / 2**20:.0f} MiB "
-            "(MAX_CSV_MB); load a sample, or raise the limit."
+            f"{path} is {_size(size)}, over the limit of {_size(options.max_bytes)} (MAX_CSV_MB); "
+            "load a sample, or raise the limit."
         )
     return size
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**20:.1f} MiB" if count >= 2**20 else f"{count:,} bytes"
 
 
 def profile(
@@ -286,7 +312,7 @@ def profile(
             continue
         good += 1
         for column, text in zip(columns, fields, strict=True):
-            column.observe(text.strip())
+            column.observe(text.strip(), options.max_rejected)
     return columns, rejected, good, delimiter
 
 
@@ -309,14 +335,12 @@ def _apply_forced_types(columns: list[ColumnProfile], types: Mapping[str, Column
 
 
 def _problem(columns: Sequence[ColumnProfile], fields: list[str]) -> str | None:
+    """Why a row cannot be loaded whatever the column types are (None: it can)."""
     if len(fields) != len(columns):
         return f"{len(fields)} fields where the header has {len(columns)}"
     for column, text in zip(columns, fields, strict=True):
         if "\x00" in text:
             return f"column {column.name}: contains a NUL character"
-        value = text.strip()
-        if column.forced and not is_null(column.forced, value) and not fits(column.forced, value):
-            return f"column {column.name}: {value[:40]!r} is not a {column.forced}"
     return None
 
 
@@ -341,7 +365,10 @@ def load_csv(
     options: CsvOptions | None = None,
     on_rejected: Callable[[Rejected], None] = lambda _row: None,
 ) -> LoadReport:
-    """Load ``path`` into ``table`` (default: from the file name), replacing it only if the whole load succeeds."""
+    """Load ``path`` into ``table`` (default: from the file name), replacing it only if the whole load succeeds.
+
+    ``on_rejected`` hears of every rejected row as it is found (at most ``max_rejected`` of them;
+    one more aborts the load)."""
     options = options or CsvOptions()
     size = check_file(path, options)
     with connect(url, autocommit=True) as conn:
@@ -351,15 +378,18 @@ def load_csv(
         for row in rejected[: options.max_rejected]:
             on_rejected(row)
         if len(rejected) > options.max_rejected:
-            raise CsvLoadError(
-                f"more than {options.max_rejected} rows of {path} were rejected (MAX_REJECTED_ROWS); "
-                "nothing was loaded. Check the delimiter and encoding, or force a column's type with --type."
-            )
+            raise too_many_rejected(path, options)
         if good == 0:
             raise CsvLoadError(f"{path} has no row that can be loaded; nothing was loaded.")
-        staging = f"{name[: MAX_IDENTIFIER - 9]}__loading"
+
+        def reject(row: Rejected) -> None:
+            rejected.append(row)
+            on_rejected(row)
+            if len(rejected) > options.max_rejected:
+                raise too_many_rejected(path, options)
+
         try:
-            copied, loaded = _replace_table(conn, name, staging, columns, path, options, delimiter, good)
+            copied, loaded = _replace_table(conn, name, columns, path, options, delimiter, good, reject)
         except psycopg.Error as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise CsvLoadError(f"the database refused the load ({first}); table {name} is unchanged.") from None
@@ -369,14 +399,15 @@ def load_csv(
 def _replace_table(
     conn: Any,
     name: str,
-    staging: str,
     columns: list[ColumnProfile],
     path: Path,
     options: CsvOptions,
     delimiter: str,
     expected: int,
+    reject: Callable[[Rejected], None],
 ) -> tuple[int, list[LoadedColumn]]:
     """One transaction: fill a staging table, then swap it in for ``name``; any failure rolls it all back."""
+    staging = f"{name[: MAX_IDENTIFIER - 9]}__loading"
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('agent csv load'))")
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(staging)))
@@ -384,9 +415,11 @@ def _replace_table(
             sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(SQL_TYPES[c.type])) for c in columns
         )
         conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(staging), definition))
-        copied = copy_rows(conn, staging, columns, path, options, delimiter)
-        if copied != expected:  # the file changed between the two passes
+        copied, skipped = copy_rows(conn, staging, columns, path, options, delimiter, reject)
+        if copied + skipped != expected:  # the file changed between the two passes
             raise CsvLoadError(f"{path} changed while it was being loaded; load it again.")
+        if copied == 0:
+            raise CsvLoadError(f"{path} has no row that can be loaded; nothing was loaded.")
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
         conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(staging), sql.Identifier(name)))
         loaded = [_loaded_column(conn, name, c) for c in columns]
@@ -394,30 +427,61 @@ def _replace_table(
 
 
 def copy_rows(
-    conn: Any, table: str, columns: Sequence[ColumnProfile], path: Path, options: CsvOptions, delimiter: str
-) -> int:
-    """Second pass: convert each loadable row and stream it into ``table``; returns the number copied."""
-    kinds = [c.type for c in columns]
+    conn: Any,
+    table: str,
+    columns: Sequence[ColumnProfile],
+    path: Path,
+    options: CsvOptions,
+    delimiter: str,
+    reject: Callable[[Rejected], None],
+) -> tuple[int, int]:
+    """Second pass: convert each loadable row and stream it into ``table``.
+
+    A value that does not fit its column's type rejects its row (through ``reject``). Returns the
+    rows copied and the rows rejected here."""
     names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
-    copied = 0
+    kinds = [c.type for c in columns]
+    copied = skipped = 0
     rows = _data_rows(_open_rows(path, options, delimiter))
     next(rows, None)  # the header
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)
     with conn.cursor().copy(statement) as copy:
-        for _line, fields in rows:
+        for number, (line, fields) in enumerate(rows, start=1):
             if _problem(columns, fields):
+                continue  # rejected by the first pass
+            try:
+                values = convert_row(columns, fields, kinds)
+            except ValueError as exc:
+                skipped += 1
+                reject(Rejected(number, line, str(exc)))
                 continue
-            copy.write_row(convert_row(kinds, fields))
+            copy.write_row(values)
             copied += 1
-    return copied
+    return copied, skipped
 
 
-def convert_row(kinds: Sequence[ColumnType], fields: Sequence[str]) -> list[Any]:
+def convert_row(
+    columns: Sequence[ColumnProfile], fields: Sequence[str], kinds: Sequence[ColumnType] | None = None
+) -> list[Any]:
+    """The row's values as their columns' types; ValueError naming the column when one does not fit."""
     values: list[Any] = []
-    for kind, text in zip(kinds, fields, strict=True):
+    for column, kind, text in zip(columns, kinds or [c.type for c in columns], fields, strict=True):
         value = text.strip()
-        values.append(None if is_null(kind, value) else parse_value(kind, value))
+        if is_null(kind, value):
+            values.append(None)
+            continue
+        try:
+            values.append(parse_value(kind, value))
+        except ValueError:
+            raise ValueError(f"column {column.name}: {value[:40]!r} is not {a_type(kind)}") from None
     return values
+
+
+def too_many_rejected(path: Path, options: CsvOptions) -> CsvLoadError:
+    return CsvLoadError(
+        f"more than {options.max_rejected} rows of {path} were rejected (MAX_REJECTED_ROWS); nothing was loaded. "
+        "Check the delimiter and the encoding, or force a column's type with --type COLUMN=text."
+    )
 
 
 def _loaded_column(conn: Any, table: str, column: ColumnProfile) -> LoadedColumn:

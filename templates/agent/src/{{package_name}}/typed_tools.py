@@ -21,7 +21,7 @@ from psycopg import sql
 from pydantic import BaseModel, Field
 
 from .dataset import TableSchema
-from .table_loader import parse_value
+from .table_loader import a_type, parse_value
 from .toolkit import Tool
 from .weather_db import run_read_only
 
@@ -118,8 +118,9 @@ def compose_aggregate(schema: TableSchema, request: AggregateRequest) -> tuple[s
         try:
             parameter = filter_parameter(filter_kind, request.filter_value)
         except ValueError:
+            shown = str(request.filter_value)[:40]
             raise ValueError(
-                f"filter_value {str(request.filter_value)[:40]!r} is not a {filter_kind} ({request.filter_column})."
+                f"filter_value {shown!r} is not {a_type(filter_kind)} ({request.filter_column})."
             ) from None
         column = sql.Identifier(request.filter_column)
         if filter_kind == "text":  # labels are matched without regard to case
