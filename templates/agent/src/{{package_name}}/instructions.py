@@ -16,6 +16,7 @@ from typing import Any
 
 from .agent import INSTRUCTIONS, worked_example
 from .dataset import TableSchema
+from .errors import UserError
 from .settings import ToolSet
 from .tasks import Task
 from .toolkit import ToolExecutor
@@ -93,7 +94,7 @@ WEATHER_TYPED_EXAMPLES: list[tuple[str, list[Call], str]] = [
 ]
 
 
-class ExampleFailed(RuntimeError):
+class ExampleFailed(UserError):
     """A worked example's tool call failed while the prompt was built."""
 
 
@@ -105,7 +106,10 @@ def run_example(executor: ToolExecutor, question: str, calls: Sequence[Call], un
         filled = {key: _substitute(value, values) for key, value in arguments.items()}
         outcome = executor.execute(name, json.dumps(filled), "example")
         if not outcome.ok:
-            raise ExampleFailed(f"worked example {question[:60]!r}: {name} failed ({outcome.error})")
+            raise ExampleFailed(
+                f"the worked example {question[:60]!r} cannot be shown: {name} failed ({outcome.error}); "
+                "fix its template in evals/task_templates.yaml and run `make tasks`."
+            )
         values.append(_value(json.loads(outcome.output)))
         shown.append((name, filled, json.dumps(json.loads(outcome.output), separators=(",", ":"))))
     return worked_example(question, shown, (values[-1], unit))
@@ -117,7 +121,7 @@ def _substitute(value: Any, values: list[float]) -> Any:
     if value.startswith("{v") and value.endswith("}") and value[2:-1].isdigit():
         return values[int(value[2:-1]) - 1]
     for number, known in enumerate(values, start=1):
-        value = value.replace(f"{{v{number}}}", repr(known))
+        value = value.replace("{v" + str(number) + "}", repr(known))
     return value
 
 

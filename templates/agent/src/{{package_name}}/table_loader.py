@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import math
 import re
 import unicodedata
@@ -54,6 +55,7 @@ MAX_IDENTIFIER = 63
 MAX_DISTINCT_KEPT = 10  # distinct values of a column remembered for its description (if it has no more)
 MAX_FIELD_CHARS = 100_000
 DELIMITERS = ",;\t|"
+PROGRESS_EVERY = 5000  # records between progress reports
 
 _TRUE, _FALSE = {"true", "t", "yes", "y"}, {"false", "f", "no", "n"}
 _INTEGER = re.compile(r"[+-]?(?:0|[1-9]\d*)")
@@ -220,13 +222,19 @@ class CsvOptions:
     max_rejected: int = 100
 
 
-def _open_rows(path: Path, options: CsvOptions, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) per record; decoding and CSV syntax errors are one-line ``CsvLoadError``s."""
+def _open_rows(
+    path: Path, options: CsvOptions, delimiter: str, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) per record; decoding and CSV syntax errors are one-line ``CsvLoadError``s.
+
+    ``progress`` hears how many bytes of the file have been read, every few thousand records."""
     csv.field_size_limit(MAX_FIELD_CHARS)
     encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else options.encoding
-    with path.open(newline="", encoding=encoding, errors="strict") as handle:
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter, strict=False)
         while True:
+            if progress and reader.line_num % PROGRESS_EVERY == 0:
+                progress(raw.tell())
             try:
                 fields = next(reader)
             except StopIteration:
@@ -279,11 +287,11 @@ def _size(count: int) -> str:
 
 
 def profile(
-    path: Path, options: CsvOptions, reserved: frozenset[str]
+    path: Path, options: CsvOptions, reserved: frozenset[str], progress: Callable[[int], None] | None = None
 ) -> tuple[list[ColumnProfile], list[Rejected], int, str]:
     """First pass: column names and types, rejected rows, the number of loadable rows, the delimiter."""
     delimiter = detect_delimiter(path, options)
-    rows = _open_rows(path, options, delimiter)
+    rows = _open_rows(path, options, delimiter, progress)
     header: list[str] | None = None
     for _line, fields in rows:
         if fields and any(cell.strip() for cell in fields):
@@ -364,17 +372,19 @@ def load_csv(
     table: str | None = None,
     options: CsvOptions | None = None,
     on_rejected: Callable[[Rejected], None] = lambda _row: None,
+    on_progress: Callable[[str, int, int], None] = lambda _stage, _done, _total: None,
 ) -> LoadReport:
     """Load ``path`` into ``table`` (default: from the file name), replacing it only if the whole load succeeds.
 
     ``on_rejected`` hears of every rejected row as it is found (at most ``max_rejected`` of them;
-    one more aborts the load)."""
+    one more aborts the load); ``on_progress`` hears (pass, bytes read, file size) as each pass goes."""
     options = options or CsvOptions()
     size = check_file(path, options)
     with connect(url, autocommit=True) as conn:
         reserved = reserved_words(conn)
         name = safe_identifier(table or path.stem, set(), reserved, "csv_table")
-        columns, rejected, good, delimiter = profile(path, options, reserved)
+        columns, rejected, good, delimiter = profile(path, options, reserved, lambda n: on_progress("read", n, size))
+        on_progress("read", size, size)
         for row in rejected[: options.max_rejected]:
             on_rejected(row)
         if len(rejected) > options.max_rejected:
@@ -389,7 +399,10 @@ def load_csv(
                 raise too_many_rejected(path, options)
 
         try:
-            copied, loaded = _replace_table(conn, name, columns, path, options, delimiter, good, reject)
+            copied, loaded = _replace_table(
+                conn, name, columns, path, options, delimiter, good, reject, lambda n: on_progress("load", n, size)
+            )
+            on_progress("load", size, size)
         except psycopg.Error as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise CsvLoadError(f"the database refused the load ({first}); table {name} is unchanged.") from None
@@ -405,6 +418,7 @@ def _replace_table(
     delimiter: str,
     expected: int,
     reject: Callable[[Rejected], None],
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[int, list[LoadedColumn]]:
     """One transaction: fill a staging table, then swap it in for ``name``; any failure rolls it all back."""
     staging = f"{name[: MAX_IDENTIFIER - 9]}__loading"
@@ -415,7 +429,7 @@ def _replace_table(
             sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(SQL_TYPES[c.type])) for c in columns
         )
         conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(staging), definition))
-        copied, skipped = copy_rows(conn, staging, columns, path, options, delimiter, reject)
+        copied, skipped = copy_rows(conn, staging, columns, path, options, delimiter, reject, progress)
         if copied + skipped != expected:  # the file changed between the two passes
             raise CsvLoadError(f"{path} changed while it was being loaded; load it again.")
         if copied == 0:
@@ -434,6 +448,7 @@ def copy_rows(
     options: CsvOptions,
     delimiter: str,
     reject: Callable[[Rejected], None],
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
     """Second pass: convert each loadable row and stream it into ``table``.
 
@@ -442,7 +457,7 @@ def copy_rows(
     names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     kinds = [c.type for c in columns]
     copied = skipped = 0
-    rows = _data_rows(_open_rows(path, options, delimiter))
+    rows = _data_rows(_open_rows(path, options, delimiter, progress))
     next(rows, None)  # the header
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)
     with conn.cursor().copy(statement) as copy:

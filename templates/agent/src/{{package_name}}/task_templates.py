@@ -27,6 +27,7 @@ the same file and table always give the same tasks.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -42,7 +43,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .database import connect
+from .dataset import TableSchema
 from .errors import UserError
+from .typed_tools import AggregateRequest, compose_aggregate
 from .weather_db import run_read_only
 
 Scalar = str | int | float | bool
@@ -124,12 +127,12 @@ def slot_names(pattern: str) -> set[str]:
     try:
         parsed = list(string.Formatter().parse(pattern))
     except ValueError as exc:
-        raise ValueError(f"{pattern[:60]!r} is not a valid pattern ({exc}); write braces as {{{{ and }}}}") from None
+        raise ValueError(f"{pattern[:60]!r} is not a valid pattern ({exc}); double a brace to write it") from None
     for _text, name, _spec, _conversion in parsed:
         if name is None:
             continue
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValueError(f"slot {{{name}}} must be a plain name")
+            raise ValueError(f"slot {name!r} must be a plain name")
         names.add(name)
     return names
 
@@ -195,9 +198,15 @@ def shown_sql(url: str, statement: str, slots: Mapping[str, Any]) -> str:
 
 
 def expand(
-    spec: TemplateFile, url: str, table: str, warn: Callable[[str], None] = lambda _line: None
+    spec: TemplateFile,
+    url: str,
+    table: str,
+    warn: Callable[[str], None] = lambda _line: None,
+    schema: TableSchema | None = None,
 ) -> list[dict[str, Any]]:
-    """Every template's instances with exact answers from ``url``; skipped instances are reported to ``warn``."""
+    """Every template's instances with exact answers from ``url``; skipped instances are reported to ``warn``.
+
+    With ``schema``, every typed call is checked against it the way the aggregate tool checks one."""
     if spec.table != table:
         raise TemplateError(
             f"the templates are for table {spec.table!r} but the loaded table is {table!r}; set `table:` in the file."
@@ -219,6 +228,8 @@ def expand(
                 calls = [
                     {k: fill(v, slots) if isinstance(v, str) else v for k, v in c.items()} for c in template.typed_calls
                 ]
+                for call in calls if schema else []:
+                    check_typed_call(schema, call)  # type: ignore[arg-type]
                 drawn.append(
                     {
                         "question": question,
@@ -244,6 +255,16 @@ def expand(
     for number, task in enumerate(tasks, start=1):
         task["id"] = f"{task['template']}-{number:03d}"
     return tasks
+
+
+def check_typed_call(schema: TableSchema, call: Mapping[str, Any]) -> None:
+    """ValueError unless ``call`` is a request the aggregate tool would accept for ``schema``."""
+    try:
+        request = AggregateRequest(**call)
+    except TypeError:
+        allowed = ", ".join(f.name for f in dataclasses.fields(AggregateRequest))
+        raise ValueError(f"typed_calls {dict(call)} has an unknown argument; arguments: {allowed}") from None
+    compose_aggregate(schema, request)
 
 
 TASK_KEYS = (

@@ -21,13 +21,18 @@ from .errors import UserError
 MAX_NUMERIC, MAX_LABELS, INSTANCES = 3, 2, 12
 _HEADER = """\
 # Task templates for table {table}: drafted by `make tasks-init` from the columns; edit freely.
-# question: the question, with {{slot}} fields; answer_sql: the exact answer, with %(slot)s parameters
+# question: the question, with {slot} fields; answer_sql: the exact answer, with %(slot)s parameters
 # (one row, one number; write a literal % as %%); unit and tolerance: how the answer is scored;
 # expected_tools: the calls a correct run makes; typed_calls: the aggregate call that answers it;
 # slots (a list) or slots_sql (a query; its column names are the slot names): the instances.
 # examples: instances per template shown to the model as worked examples (never scored);
 # dev: the share (or count) of the rest used for tuning; the remainder is the held-out test split.
 """
+
+
+def field(slot: str) -> str:
+    """A slot as a question pattern writes it."""
+    return "{" + slot + "}"
 
 
 def _unit(column: CardColumn) -> str:
@@ -54,7 +59,7 @@ def draft(schema: TableSchema) -> dict[str, Any]:
         templates.append(
             {
                 "id": f"rows_by_{label.name}"[:63],
-                "question": f"How many rows of {table} have {_label(label)} '{{{slot}}}'?",
+                "question": f"How many rows of {table} have {_label(label)} '{field(slot)}'?",
                 "answer_sql": f"SELECT count(*) FROM {table} WHERE {label.name} = %({slot})s",
                 "unit": "rows",
                 "tolerance": 0,
@@ -64,7 +69,7 @@ def draft(schema: TableSchema) -> dict[str, Any]:
                         "statistic": "count",
                         "column": label.name,
                         "filter_column": label.name,
-                        "filter_value": f"{{{slot}}}",
+                        "filter_value": field(slot),
                     }
                 ],
                 "slots_sql": f"SELECT DISTINCT {label.name} AS {slot} FROM {table} WHERE {label.name} IS NOT NULL",
@@ -76,7 +81,7 @@ def draft(schema: TableSchema) -> dict[str, Any]:
                 {
                     "id": f"mean_{column.name}_by_{label.name}"[:63],
                     "question": f"What is the mean {_label(column)} of rows of {table} "
-                    f"with {_label(label)} '{{{slot}}}'?",
+                    f"with {_label(label)} '{field(slot)}'?",
                     "answer_sql": f"SELECT avg({column.name}) FROM {table} WHERE {label.name} = %({slot})s",
                     "unit": _unit(column),
                     "tolerance": 0.01,
@@ -86,7 +91,7 @@ def draft(schema: TableSchema) -> dict[str, Any]:
                             "statistic": "mean",
                             "column": column.name,
                             "filter_column": label.name,
-                            "filter_value": f"{{{slot}}}",
+                            "filter_value": field(slot),
                         }
                     ],
                     "slots_sql": f"SELECT DISTINCT {label.name} AS {slot} FROM {table} WHERE {label.name} IS NOT NULL",
@@ -100,7 +105,7 @@ def draft(schema: TableSchema) -> dict[str, Any]:
             templates.append(
                 {
                     "id": f"total_{column.name}_by_month"[:63],
-                    "question": f"What was the total {_label(column)} in {table} in {{month}}?",
+                    "question": f"What was the total {_label(column)} in {table} in {field('month')}?",
                     "answer_sql": f"SELECT sum({column.name}) FROM {table} WHERE {month_of} = %(month)s",
                     "unit": _unit(column),
                     "tolerance": 0.01,
@@ -115,7 +120,7 @@ def draft(schema: TableSchema) -> dict[str, Any]:
             templates.append(
                 {
                     "id": f"rows_above_{column.name}"[:63],
-                    "question": f"How many rows of {table} have {_label(column)} above {{threshold}}?",
+                    "question": f"How many rows of {table} have {_label(column)} above {field('threshold')}?",
                     "answer_sql": f"SELECT count(*) FROM {table} WHERE {column.name} > %(threshold)s",
                     "unit": "rows",
                     "tolerance": 0,
@@ -143,7 +148,7 @@ def draft_templates(schema: TableSchema) -> tuple[str, int]:
     if not spec["templates"]:
         raise UserError(f"table {schema.table} has no numeric, label or date column to draft questions from")
     body = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=110)
-    return _HEADER.format(table=schema.table) + body, len(spec["templates"])
+    return _HEADER.replace("{table}", schema.table) + body, len(spec["templates"])
 
 
 def templates_table(path: Path) -> str | None:
