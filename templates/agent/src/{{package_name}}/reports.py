@@ -35,10 +35,11 @@ def eval_markdown(result: Mapping[str, Any]) -> str:
     ]
     table = markdown_table(["metric", *(labels[m] for m in modes)], rows)
     config = result["run"]["config"]
+    source = f", `{config['source']}` sha256 {config['source_sha256'][:12]}" if config.get("source_sha256") else ""
     notes = [
         f"Model `{result['run']['models'].get('llm')}`, policy `{config.get('tool_policy')}`, "
         f"tools `{config.get('tool_set', 'sql')}`; table `{config.get('table', 'weather')}` "
-        f"({config.get('dataset', 'example')})."
+        f"({config.get('dataset', 'example')}{source})."
     ]
     if result["run"].get("sample"):
         notes.append(f"**Subset**: {sample_note(result['run'])} evenly spaced tasks of the held-out split (`LIMIT`).")

@@ -121,6 +121,9 @@ class Runtime:
             "tool_set": s.tool_set,
             "table": self.table.table,
             "dataset": "example (shipped weather table)" if self.table.example else "own (data/dataset.json)",
+            # The CSV the table was loaded from and its SHA-256, as the dataset card records them.
+            "source": self.table.card.source if self.table.card else str(s.weather_csv),
+            "source_sha256": self.table.card.sha256 if self.table.card else None,
             "tool_timeout_s": s.tool_timeout_s,
             "tool_max_retries": s.tool_max_retries,
             "llm_max_retries": s.llm_max_retries,
