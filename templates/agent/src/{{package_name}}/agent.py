@@ -160,7 +160,7 @@ _EXAMPLES: list[tuple[str, list[tuple[str, dict[str, Any], str]], tuple[float, s
 ]
 
 
-def _example(question: str, calls: list[tuple[str, dict[str, Any], str]], final: tuple[float, str]) -> str:
+def worked_example(question: str, calls: list[tuple[str, dict[str, Any], str]], final: tuple[float, str]) -> str:
     lines = [f"Question: {question}"]
     for name, arguments, result in calls:
         lines += [f"{name}({json.dumps(arguments, ensure_ascii=False)})", f"{name} returned: {result}"]
@@ -169,7 +169,7 @@ def _example(question: str, calls: list[tuple[str, dict[str, Any], str]], final:
     return "\n".join(lines)
 
 
-INSTRUCTIONS = "\n\n".join([_HEADER, *(_example(*example) for example in _EXAMPLES)])
+INSTRUCTIONS = "\n\n".join([_HEADER, *(worked_example(*example) for example in _EXAMPLES)])
 
 
 @dataclass
@@ -179,6 +179,9 @@ class AgentConfig:
     max_tokens_per_call: int = 48
     temperature: float = 0.0
     tool_policy: Literal["routed", "auto"] = "routed"
+    # The tool the routed policy forces for a lookup, and the one it falls back to when that call fails.
+    lookup_tool: str = "query_database"
+    fallback_tool: str | None = None
 
 
 @dataclass
@@ -231,12 +234,30 @@ def route(task: str) -> list[str]:
     return plan
 
 
+def plan_for(task: str, lookup_tool: str = "query_database") -> list[str]:
+    """``route`` with its lookup done by ``lookup_tool``; a typed lookup answers one period, so a
+    difference takes two of them."""
+    plan = route(task)
+    if lookup_tool == "query_database":
+        return plan
+    lookups = [lookup_tool, lookup_tool] if "calculate" in plan else [lookup_tool]
+    return [*lookups, *plan[1:]]
+
+
 class Agent:
-    def __init__(self, client: ChatClient, tools: ToolExecutor, dialect: Dialect, config: AgentConfig) -> None:
+    def __init__(
+        self,
+        client: ChatClient,
+        tools: ToolExecutor,
+        dialect: Dialect,
+        config: AgentConfig,
+        instructions: str = INSTRUCTIONS,
+    ) -> None:
         self.client = client
         self.tools = tools
         self.dialect = dialect
         self.config = config
+        self.instructions = instructions
 
     def run(self, task: str, on_event: Callable[[Event], None] | None = None) -> RunRecord:
         emit = on_event or (lambda _event: None)
@@ -266,8 +287,8 @@ class Agent:
         return record
 
     def _loop(self, task: str, record: RunRecord, emit: Callable[[Event], None]) -> None:
-        messages = self.dialect.opening(INSTRUCTIONS, task)
-        plan = route(task) if self.config.tool_policy == "routed" else []
+        messages = self.dialect.opening(self.instructions, task)
+        plan = plan_for(task, self.config.lookup_tool) if self.config.tool_policy == "routed" else []
         wants_final = False
         for number in range(1, self.config.max_steps + 1):
             remaining = self.config.token_budget - record.input_tokens - record.output_tokens
@@ -313,6 +334,12 @@ class Agent:
                             step.failures.append(
                                 {"kind": outcome.error_kind, "detail": outcome.error, "tool": outcome.name}
                             )
+                            if (
+                                plan
+                                and outcome.name == plan[0] == self.config.lookup_tool
+                                and self.config.fallback_tool
+                            ):
+                                plan[0] = self.config.fallback_tool
                         elif plan and outcome.name == plan[0]:
                             plan.pop(0)
                     messages.append(self.dialect.assistant_tool_calls(result.tool_calls))

@@ -13,9 +13,9 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from .api import create_app, parse_sse
-from .evaluation import Task
 from .runtime import Runtime
 from .serving import serve_in_thread
+from .tasks import Task
 
 
 def record_demo(runtime: Runtime, tasks: Sequence[Task], out: Path, title: str) -> Path:

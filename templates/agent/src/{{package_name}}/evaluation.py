@@ -16,50 +16,7 @@ from .faults import FaultInjector
 from .results import Gate
 from .runtime import Runtime
 from .stats import summarize
-
-
-class TaskFileError(UserError):
-    """The task file is missing or malformed."""
-
-
-@dataclass(frozen=True)
-class Task:
-    id: str
-    split: str
-    template: str
-    question: str
-    answer: float
-    unit: str
-    tolerance: float
-    expected_tools: tuple[str, ...]
-
-
-def load_tasks(path: Path, split: str | None = None) -> list[Task]:
-    if not path.is_file():
-        raise TaskFileError(f"{path} does not exist; rebuild it with `python scripts/build_tasks.py`.")
-    tasks = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            task = Task(
-                raw["id"],
-                raw["split"],
-                raw["template"],
-                raw["question"],
-                float(raw["answer"]),
-                raw["unit"],
-                float(raw["tolerance"]),
-                tuple(raw["expected_tools"]),
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise TaskFileError(f"{path}:{number} is not a valid task ({exc}).") from None
-        if split is None or task.split == split:
-            tasks.append(task)
-    if not tasks:
-        raise TaskFileError(f"{path} has no tasks in split {split!r}; use dev or test.")
-    return tasks
+from .tasks import Task, TaskFileError
 
 
 def is_correct(task: Task, record: RunRecord) -> bool:
@@ -69,14 +26,19 @@ def is_correct(task: Task, record: RunRecord) -> bool:
     return abs(float(record.answer["answer"]) - task.answer) <= allowed + 1e-9
 
 
+# A lookup is a lookup: an aggregate call does the work an expected query_database call does.
+LOOKUP_EQUIVALENT = {"aggregate": "query_database"}
+
+
 def called_tools(record: RunRecord) -> list[str]:
     """Names of the tool calls that succeeded, in order (failed attempts are not choices that count)."""
     return [call["name"] for call in record.tool_calls if call["ok"]]
 
 
 def tool_match(task: Task, record: RunRecord) -> tuple[int, int, int]:
-    """(true positives, predicted, expected) over tool names as multisets."""
-    predicted, expected = Counter(called_tools(record)), Counter(task.expected_tools)
+    """(true positives, predicted, expected) over tool names as multisets, lookups counted as one kind."""
+    predicted = Counter(LOOKUP_EQUIVALENT.get(name, name) for name in called_tools(record))
+    expected = Counter(LOOKUP_EQUIVALENT.get(name, name) for name in task.expected_tools)
     return sum((predicted & expected).values()), sum(predicted.values()), sum(expected.values())
 
 
@@ -123,7 +85,9 @@ def score(
     for task, record in zip(tasks, records, strict=True):
         hit, pred, exp = tool_match(task, record)
         tp, predicted, expected = tp + hit, predicted + pred, expected + exp
-        sequence_hits += called_tools(record) == list(task.expected_tools)
+        sequence_hits += [LOOKUP_EQUIVALENT.get(n, n) for n in called_tools(record)] == [
+            LOOKUP_EQUIVALENT.get(n, n) for n in task.expected_tools
+        ]
     precision = tp / predicted if predicted else 0.0
     recall = tp / expected if expected else 0.0
     input_tokens = sum(r.input_tokens for r in records)
@@ -196,16 +160,30 @@ class Variant:
     compared_with: str | None = None
 
 
-def ablation_variants(tool_policy: str) -> list[Variant]:
+TOOL_SETS = {
+    "sql": "free SQL (query_database)",
+    "typed": "typed tools (aggregate, enums from the schema)",
+    "both": "typed tools first, free SQL as fallback",
+}
+
+
+def ablation_variants(tool_policy: str, tool_set: str = "sql") -> list[Variant]:
     """One change at a time, each against its own reference arm.
 
-    The other tool policy shows what the router is worth; turning retries off under the same
-    faults shows what the failure handling is worth.
+    The other tool policy shows what the router is worth; the other tool sets show what typing the
+    lookup to the table's schema is worth; turning retries off under the same faults shows what the
+    failure handling is worth.
     """
     other = "auto" if tool_policy == "routed" else "routed"
+    tool_arms = [
+        Variant(f"tools {name}", f"TOOL_SET={name}: {what}", {"tool_set": name}, False, "baseline")
+        for name, what in TOOL_SETS.items()
+        if name != tool_set
+    ]
     return [
-        Variant("baseline", f"configured defaults (tool policy {tool_policy}), no faults", {}, False),
+        Variant("baseline", f"configured defaults (tool policy {tool_policy}, tools {tool_set}), no faults", {}, False),
         Variant(f"tool policy {other}", f"TOOL_POLICY={other}", {"tool_policy": other}, False, "baseline"),
+        *tool_arms,
         Variant("faults", "configured defaults with injected faults", {}, True),
         Variant(
             "faults, no retries",
@@ -256,13 +234,14 @@ def run_ablation(
     if not FaultInjector.parse(spec, settings.fault_rate, settings.fault_seed).active:
         raise UserError("the ablation compares retries on and off under faults; FAULTS must name a fault.")
     arms: dict[str, Any] = {}
-    for variant in ablation_variants(settings.tool_policy):
+    for variant in ablation_variants(settings.tool_policy, settings.tool_set):
         arm = dataclasses.replace(runtime, settings=settings.model_copy(update=dict(variant.overrides)))
         # Every faulty arm gets the same seed, so arms differ by their change, not by their luck.
         injector = FaultInjector.parse(spec, settings.fault_rate, settings.fault_seed) if variant.faults else None
         records = run_tasks(arm.agent(injector), tasks, counter(progress(variant.name), len(tasks)))
         arms[variant.name] = {
             "change": variant.change,
+            "tool_set": arm.settings.tool_set,
             "compared_with": variant.compared_with,
             "faults": dict(injector.injected) if injector else None,
             "metrics": score(tasks, records, model=settings.llm_model, prices=prices),

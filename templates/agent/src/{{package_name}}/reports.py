@@ -35,7 +35,12 @@ def eval_markdown(result: Mapping[str, Any]) -> str:
     ]
     table = markdown_table(["metric", *(labels[m] for m in modes)], rows)
     config = result["run"]["config"]
-    notes = [f"Model `{result['run']['models'].get('llm')}`, policy `{config.get('tool_policy')}`."]
+    source = f", `{config['source']}` sha256 {config['source_sha256'][:12]}" if config.get("source_sha256") else ""
+    notes = [
+        f"Model `{result['run']['models'].get('llm')}`, policy `{config.get('tool_policy')}`, "
+        f"tools `{config.get('tool_set', 'sql')}`; table `{config.get('table', 'weather')}` "
+        f"({config.get('dataset', 'example')}{source})."
+    ]
     if result["run"].get("sample"):
         notes.append(f"**Subset**: {sample_note(result['run'])} evenly spaced tasks of the held-out split (`LIMIT`).")
     if "faults" in metrics:
@@ -187,19 +192,21 @@ def ablation_markdown(result: Mapping[str, Any]) -> str:
             round(arm["metrics"]["latency_ms"]["p50"]),
             arm["metrics"]["retries"],
             arm["compared_with"] or "—",
+            delta(arm, "success_rate"),
             delta(arm, "answered_rate"),
             delta(arm, "tool_f1"),
         ]
         for name, arm in arms.items()
     ]
     headers = ["arm", "change", "task success", "answered", "tool-call F1", "steps (mean)", "latency p50 ms"]
-    table = markdown_table([*headers, "retries", "compared with", "Δ answered", "Δ tool F1"], rows)
+    table = markdown_table([*headers, "retries", "compared with", "Δ success", "Δ answered", "Δ tool F1"], rows)
     config = result["run"]["config"]
     scope = f"{config.get('tasks')} {config.get('split')} tasks"
     if result["run"].get("sample"):
         scope += f" ({sample_note(result['run'])}, evenly spaced, `LIMIT`)"
     note = (
-        f"{scope}, model `{result['run']['models'].get('llm')}`. The arms under faults inject "
+        f"{scope} of table `{config.get('table', 'weather')}`, model `{result['run']['models'].get('llm')}`. "
+        "The arms under faults inject "
         f"`{config.get('faults')}` at rate {config.get('fault_rate')} from the same seed."
     )
     return "\n".join([table, "", note, "", provenance_line(result, "results/ablation.json")])

@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LLMDialect = Literal["auto", "openai", "llama_cpp"]
 ToolPolicy = Literal["routed", "auto"]
+# sql: free SQL (query_database); typed: aggregate, typed to the table; both: typed first, SQL as fallback
+ToolSet = Literal["sql", "typed", "both"]
 
 
 class Settings(BaseSettings):
@@ -21,6 +23,9 @@ class Settings(BaseSettings):
     agent_sql_role: str = Field("weather_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     data_dir: Path = Path(".data")
     weather_csv: Path = Path("data/seattle-weather.csv")
+    # Written by `make load-csv`; while it exists the agent works on that table instead of the example.
+    dataset_card: Path = Path("data/dataset.json")
+    task_templates_path: Path = Path("evals/task_templates.yaml")
     tasks_path: Path = Path("evals/tasks.jsonl")
     prices_path: Path = Path("evals/prices.json")
 
@@ -34,6 +39,7 @@ class Settings(BaseSettings):
     # openai: json_schema + tool messages (vLLM, OpenAI); llama_cpp: json_object + inline results
     llm_dialect: LLMDialect = "auto"
     tool_policy: ToolPolicy = "routed"
+    tool_set: ToolSet = "sql"
 
     max_steps: int = Field(4, ge=1, le=50)
     token_budget: int = Field(6000, ge=100)
@@ -49,6 +55,11 @@ class Settings(BaseSettings):
     faults: str = "timeout,tool_error,ratelimit,server_error,malformed"
     fault_rate: float = Field(0.15, ge=0, le=1)
     fault_seed: int = 7
+
+    # Bounds on `make load-csv` input
+    max_csv_mb: int = Field(256, ge=1, le=100_000)
+    max_csv_columns: int = Field(200, ge=1, le=1600)
+    max_rejected_rows: int = Field(100, ge=0)
 
     max_task_chars: int = 2000
     max_request_bytes: int = Field(65536, ge=1024, description="larger request bodies get HTTP 413")

@@ -1,4 +1,8 @@
-"""The agent's three tools: read-only SQL over the weather table, arithmetic, and the HTTP unit service."""
+"""The agent's tools: read-only SQL over the loaded table, arithmetic, and the HTTP unit service.
+
+Which lookup tools a run gets is the tool set (``TOOL_SET``): ``sql`` (free SQL, ``query_database``),
+``typed`` (``aggregate``, typed to the table's schema, see ``typed_tools``) or ``both``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,12 @@ from typing import Annotated, Any
 import httpx
 from pydantic import BaseModel, Field
 
+from .dataset import WEATHER, TableSchema
 from .reference_service import Unit
+from .settings import ToolSet
 from .toolkit import Tool, ToolTransientError
-from .weather_db import SCHEMA_TEXT, run_read_only
+from .typed_tools import aggregate_tool
+from .weather_db import SCHEMA_TEXT, TABLE, run_read_only
 
 SqlParam = str | float | int
 # Limits are checked in code, not declared in the JSON schema: llama.cpp compiles length limits into
@@ -35,17 +42,19 @@ class Converted(BaseModel):
     unit: str
 
 
-def database_tool(database_url: str, *, max_rows: int = 20, timeout_ms: int = 2000) -> Tool:
+def database_tool(
+    database_url: str, *, max_rows: int = 20, timeout_ms: int = 2000, schema_text: str = SCHEMA_TEXT, table: str = TABLE
+) -> Tool:
     def query_database(
         sql: Annotated[str, Field(description="One PostgreSQL SELECT statement; %s marks a parameter.")],
         params: Annotated[list[SqlParam], Field(description="Values for the %s placeholders.")] = [],  # noqa: B006
     ) -> QueryRows:
         if len(sql) > MAX_SQL_CHARS or len(params) > MAX_PARAMS:
             raise ValueError(f"Queries are limited to {MAX_SQL_CHARS} characters and {MAX_PARAMS} parameters.")
-        result = run_read_only(database_url, sql, list(params), max_rows=max_rows, timeout_ms=timeout_ms)
+        result = run_read_only(database_url, sql, list(params), max_rows=max_rows, timeout_ms=timeout_ms, table=table)
         return QueryRows(columns=result.columns, rows=result.rows, truncated=result.truncated)
 
-    query_database.__doc__ = f"Run one read-only SQL query. {SCHEMA_TEXT}"
+    query_database.__doc__ = f"Run one read-only SQL query. {schema_text}"
     return Tool.from_function(query_database)
 
 
@@ -126,5 +135,22 @@ def conversion_tool(service_url: str, client: httpx.Client) -> Tool:
     return Tool.from_function(convert_units)
 
 
-def build_tools(database_url: str, service_url: str, client: httpx.Client, *, max_rows: int = 20) -> list[Tool]:
-    return [database_tool(database_url, max_rows=max_rows), conversion_tool(service_url, client), calculator_tool()]
+def build_tools(
+    database_url: str,
+    service_url: str,
+    client: httpx.Client,
+    *,
+    max_rows: int = 20,
+    schema: TableSchema | None = None,
+    tool_set: ToolSet = "sql",
+) -> list[Tool]:
+    """The lookups of ``tool_set`` for ``schema`` (default: the weather example), then conversion and arithmetic."""
+    schema = schema or WEATHER
+    lookups: list[Tool] = []
+    if tool_set in ("sql", "both"):
+        lookups.append(
+            database_tool(database_url, max_rows=max_rows, schema_text=schema.sql_tool_text(), table=schema.table)
+        )
+    if tool_set in ("typed", "both"):
+        lookups.append(aggregate_tool(database_url, schema))
+    return [*lookups, conversion_tool(service_url, client), calculator_tool()]

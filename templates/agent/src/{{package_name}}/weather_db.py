@@ -94,7 +94,9 @@ def check_read_only(sql: str) -> str:
     return statement
 
 
-def run_read_only(url: str, sql: str, params: list[Any], *, max_rows: int, timeout_ms: int) -> QueryResult:
+def run_read_only(
+    url: str, sql: str, params: list[Any] | dict[str, Any], *, max_rows: int, timeout_ms: int, table: str = TABLE
+) -> QueryResult:
     statement = check_read_only(sql)
     with connect(url) as conn:
         conn.read_only = True
@@ -109,7 +111,7 @@ def run_read_only(url: str, sql: str, params: list[Any], *, max_rows: int, timeo
             raise QueryRefused("The statement tries to write; this tool is read-only.") from None
         except psycopg.errors.InsufficientPrivilege as exc:
             first = (str(exc).strip().splitlines() or ["permission denied"])[0]
-            raise QueryRefused(f"Refused by the database ({first}); this tool may only read {TABLE}.") from None
+            raise QueryRefused(f"Refused by the database ({first}); this tool may only read {table}.") from None
         except psycopg.errors.QueryCanceled:
             raise TimeoutError(f"The query ran longer than {timeout_ms} ms and was cancelled.") from None
         except psycopg.Error as exc:
