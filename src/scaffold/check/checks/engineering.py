@@ -269,7 +269,10 @@ class EN7(EngineeringCheck):
         )
         kept, total = template_origin.readme_kept
         share = kept / total if total else 0.0
-        readme = f"{share:.0%} of the template README's {total} prose lines are unchanged"
+        readme = (
+            f"{share:.0%} of the {total} lines of the template README's story (problem, data, results, "
+            "failures) are unchanged"
+        )
         evidence = [Location(path) for path in template_origin.residue[:3]]
         if template_origin.residue:
             return failed(
@@ -278,9 +281,9 @@ class EN7(EngineeringCheck):
                 *evidence,
             )
         if share >= README_KEPT_FAIL:
-            return failed(f"own data, but most of the README is {where}'s: {readme}", Location("README.md"))
+            return failed(f"own data, but most of the README's story is {where}'s: {readme}", Location("README.md"))
         if share >= README_KEPT_HALF:
             return partially_passed(
-                0.5, f"own data; the README still keeps much of {where}'s text: {readme}", Location("README.md")
+                0.5, f"own data; the README's story keeps much of {where}'s text: {readme}", Location("README.md")
             )
         return passed(f"own dataset and eval set, and {readme} (compared with {where})")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,8 @@ class TemplateOrigin:
     residue: tuple[str, ...] = ()
     """Paths in the repository whose content is one of the baseline's example files."""
     readme_kept: tuple[int, int] = (0, 0)
-    """(lines of the rendered README still in the repository's README verbatim, lines compared)."""
+    """(story lines of the rendered README still in the repository's README verbatim, lines
+    compared): the problem, data, results and failure sections, not the reference sections."""
 
 
 def template_origin(files: FileIndex) -> TemplateOrigin:
@@ -92,25 +94,55 @@ def template_origin(files: FileIndex) -> TemplateOrigin:
     return TemplateOrigin(answers, baseline, residue=residue, readme_kept=readme_overlap(baseline.readme, readme))
 
 
-def _prose_lines(text: str) -> list[str]:
-    """Lines that say something (three words or more), outside code blocks, whitespace-normalised."""
-    lines, fenced = [], False
+# The parts of a README that tell the author's story (what it is for, on which data, what it measured,
+# where it fails), as opposed to reference sections about the engineering a project keeps from its
+# template (how to run it, architecture, metric definitions, deployment, scaling).
+STORY_HEADING = re.compile(
+    r"problem|dataset|\bdata\b|corpus|results?\b|findings|evaluation|benchmark results|limitation|"
+    r"failure|known (issue|gap)|what (doesn.t|does not) work|lessons|overview|about|motivation|why\b",
+    re.I,
+)
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def _story_lines(text: str) -> list[str]:
+    """Prose lines (three words or more, outside code blocks, whitespace-normalised) of the
+    README's story: the text before the first section, and the sections whose heading (or whose
+    parent's) names the problem, the data, the results or the failures."""
+    lines: list[str] = []
+    fenced = False
+    story = True  # the opening paragraphs, before any section heading
+    levels: list[tuple[int, bool]] = []
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
             fenced = not fenced
             continue
-        if not fenced and len(stripped.split()) >= 3:
+        if fenced:
+            continue
+        heading = _HEADING.match(stripped)
+        if heading:
+            level = len(heading.group(1))
+            if level == 1:
+                story, levels = True, []
+                continue
+            while levels and levels[-1][0] >= level:
+                levels.pop()
+            inherited = bool(levels) and levels[-1][1]
+            story = inherited or bool(STORY_HEADING.search(heading.group(2)))
+            levels.append((level, story))
+            continue
+        if story and len(stripped.split()) >= 3:
             lines.append(" ".join(stripped.split()))
     return lines
 
 
 def readme_overlap(rendered: str, current: str) -> tuple[int, int]:
-    """How many of the rendered README's prose lines the current README still has, of how many."""
+    """How many of the rendered README's story lines the current README still has, of how many."""
     from collections import Counter
 
-    remaining = Counter(_prose_lines(current))
-    template = _prose_lines(rendered)
+    remaining = Counter(_story_lines(current))
+    template = _story_lines(rendered)
     kept = 0
     for line in template:
         if remaining[line] > 0:
