@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,11 @@ from typing import Any
 import yaml
 
 from .config import ConfigError, parse_config
-from .results import RESULTS_DIR, replace_block
+from .results import RESULTS_DIR, set_aside
 
 # owner/name as the Hugging Face hub spells repositories (no revision: pin one with engine_args)
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-BASELINE = Path("evals/baseline.json")
 HEADER = (
     "# Written by `make use-model` (edit freely; `make check-config CONFIG=...` validates it).\n"
     "# The model, the GPU profile and its price are recorded with every result of this config.\n"
@@ -114,47 +113,27 @@ def use_model(
 
 
 def _archive_other_models(change: ModelChange, results_dir: Path, readme: Path) -> None:
-    """Move results (and the baseline) measured on another model to results/previous/<model>/."""
-    moved_blocks: list[str] = []
-    for path in sorted(results_dir.glob("*.json")):
+    """Set aside every result (and a baseline) measured on another model, one folder per model."""
+    measured: set[str] = set()
+    for path in results_dir.glob("*.json"):
         try:
-            run = json.loads(path.read_text(encoding="utf-8")).get("run", {})
+            model = (json.loads(path.read_text(encoding="utf-8")).get("run", {}).get("models") or {}).get("model")
         except (OSError, ValueError, AttributeError):
-            continue  # not a results file of this project
-        measured = (run.get("models") or {}).get("model")
-        if not measured or measured == change.model:
             continue
-        archive = results_dir / "previous" / served_name(str(measured))
-        archive.mkdir(parents=True, exist_ok=True)
-        siblings = [path, path.with_suffix(".md"), results_dir / "plots" / path.stem, results_dir / "raw" / path.stem]
-        for sibling in siblings:
-            if sibling.exists():
-                target = archive / sibling.relative_to(results_dir)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(sibling), str(target))
-        change.archived.append(path.name)
-        change.archive = archive
-        moved_blocks.append(path.stem)
-    if BASELINE.is_file():
-        try:
-            accepted = (json.loads(BASELINE.read_text(encoding="utf-8")).get("models") or {}).get("model")
-        except (OSError, ValueError, AttributeError):
-            accepted = None
-        if accepted and accepted != change.model:
-            archive = results_dir / "previous" / served_name(str(accepted))
-            archive.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(BASELINE), str(archive / "baseline.json"))
-            change.archived.append(str(BASELINE))
-    if moved_blocks and readme.is_file():
-        text = readme.read_text(encoding="utf-8")
-        for block in moved_blocks:
-            if f"<!-- results:{block} -->" in text:
-                note = (
-                    f"_No results for {change.model} yet: the earlier run (another model) is in "
-                    f"`{change.archive}/`. Run the benchmark again to fill this table._"
-                )
-                text = replace_block(text, block, note)
-        _write_atomic(readme, text)
+        if isinstance(model, str) and model and model != change.model:
+            measured.add(model)
+    for model in sorted(measured):
+        archive = served_name(model)
+        note = (
+            f"_No results for {change.model} yet: the run of {model} is in `results/previous/{archive}/`. "
+            "Run the benchmark again to fill this table._"
+        )
+
+        def belongs(run: Mapping[str, Any], model: str = model) -> bool:
+            return (run.get("models") or {}).get("model") != model
+
+        change.archived += set_aside(belongs, archive, note, results_dir=results_dir, readme=readme)
+        change.archive = results_dir / "previous" / archive
 
 
 def _write_atomic(path: Path, text: str) -> None:
