@@ -28,7 +28,7 @@ CORPUS_DIR = Path("data/corpus")
 CARD_PATH = CORPUS_DIR / "card.json"
 EXAMPLE_NAME = "python-stdlib-3.11"
 EXAMPLE_COLLECTION = "docs"
-EXAMPLE_FILES = (CORPUS_DIR / f"{EXAMPLE_NAME}.jsonl", CORPUS_DIR / "LICENSE-PSF.txt")
+EXAMPLE_FILES = (CORPUS_DIR / f"{EXAMPLE_NAME}.jsonl", CORPUS_DIR / "LICENSE-PSF.txt", CORPUS_DIR / "README.md")
 EXAMPLE_ARCHIVE = Path(".data/example")
 GOLDEN_PATH = Path("evals/golden.jsonl")
 MAX_DOCUMENTS = 500_000
@@ -125,6 +125,7 @@ def import_corpus(
     # it only tidy up, and `make corpus` run again finishes them if they were interrupted.
     _write_atomic(CARD_PATH, json.dumps(asdict(card), indent=2) + "\n")
     retired = _retire_example(card)
+    _write_atomic(CORPUS_DIR / "README.md", f"# {card.title}\n\n{corpus_markdown(card)}\n")
     moved = set_aside(
         lambda run: _measured_on(run, card),
         EXAMPLE_NAME,
@@ -160,10 +161,11 @@ def _retire_example(card: DatasetCard) -> list[str]:
     """Move the example corpus, and a golden set none of whose sources are in the new corpus, to
     .data/example/ (the project's own data directory, not part of the repository)."""
     moved = []
-    for path in EXAMPLE_FILES:
-        if path.is_file():
-            _move(path, EXAMPLE_ARCHIVE / path.name)
-            moved.append(path.as_posix())
+    if EXAMPLE_FILES[0].is_file():  # the example is still in place (its README too, then)
+        for path in EXAMPLE_FILES:
+            if path.is_file():
+                _move(path, EXAMPLE_ARCHIVE / path.name)
+                moved.append(path.as_posix())
     if GOLDEN_PATH.is_file() and not _cites(GOLDEN_PATH, Path(card.file)):
         _move(GOLDEN_PATH, EXAMPLE_ARCHIVE / GOLDEN_PATH.name)
         moved.append(GOLDEN_PATH.as_posix())

@@ -39,7 +39,8 @@ DEV_SHARE = 0.35  # a third for tuning, the rest held out for the reported numbe
 MAX_PASSAGE_CHARS = 1_200
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])")
-_DEFINITION = re.compile(r"^(?:An?|The)?\s*([A-Z`][\w` ./-]{2,60}?)\s+(?:is|are|means|refers to)\s+(.{12,})$")
+_DEFINITION = re.compile(r"^(?:An?\s|The\s)?\s*([A-Z`*][\w`* ./-]{2,60}?)\s+(?:is|are|means|refers to)\s+(.{12,})$")
+_PRONOUN = re.compile(r"^(this|that|it|these|those|they|we|you|here|there)\b", re.I)
 _ACTION = re.compile(
     r"^(configur|install|enabl|disabl|creat|add|remov|delet|set|reset|connect|upgrad|updat|restor|back|"
     r"chang|start|stop|restart|run|use|using|monitor|troubleshoot|replac|mount|deploy|import|export)\w*",
@@ -79,55 +80,107 @@ def split_of(case_id: str) -> str:
 
 
 def passages(documents: Sequence[Document], count: int) -> list[tuple[Document, str | None, str]]:
-    """(document, heading or None, passage) for up to ``count`` documents spread over the corpus:
-    every k-th document in a content-dependent order, the first substantial section of each."""
+    """(document, heading or None, passage) for up to ``count`` passages spread over the corpus:
+    documents in a content-dependent order, the first substantial section of each, then the
+    second of each, and so on (a corpus of a few long pages still yields many passages)."""
     ordered = sorted(documents, key=lambda d: hashlib.sha256(d.doc_id.encode() + d.text[:200].encode()).hexdigest())
+    sections = [_sections(d.text) for d in ordered]
     found: list[tuple[Document, str | None, str]] = []
-    for document in ordered:
-        section = _first_section(document.text)
-        if section is not None:
-            found.append((document, *section))
-        if len(found) >= count:
-            break
+    depth = 0
+    while len(found) < count and any(len(s) > depth for s in sections):
+        for document, own in zip(ordered, sections, strict=True):
+            if depth < len(own):
+                found.append((document, *own[depth]))
+                if len(found) >= count:
+                    break
+        depth += 1
     return found
 
 
-def _first_section(text: str) -> tuple[str | None, str] | None:
-    """The first heading with some text under it (80 characters or more), with that text; or the
-    document's opening text when it has no heading."""
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_TAG = re.compile(r"<[^>]{1,200}>")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def _clean(line: str) -> str:
+    """Prose of a Markdown line: no images or badges, link texts kept, no HTML tags."""
+    return " ".join(_TAG.sub(" ", _LINK.sub(r"\1", _IMAGE.sub(" ", line))).split())
+
+
+def _sections(text: str) -> list[tuple[str | None, str]]:
+    """(heading, text under it) for every section with some prose (80 characters or more), code
+    blocks and tables left out; the text before the first heading has no heading."""
+    found: list[tuple[str | None, str]] = []
     heading: str | None = None
     body: list[str] = []
+    fenced = False
     for line in [*text.splitlines(), "# end"]:
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced or line.lstrip().startswith("|"):
+            continue
         match = _HEADING.match(line)
         if match:
-            passage = " ".join(" ".join(body).split())
+            passage = " ".join(body)
             if len(passage) >= 80:
-                return heading, passage[:MAX_PASSAGE_CHARS]
-            heading, body = match.group(1).strip("`* "), []
-        elif line.strip():
-            body.append(line.strip())
-    return None
+                found.append((heading, passage[:MAX_PASSAGE_CHARS]))
+            heading, body = _clean(match.group(1)).strip("`* ") or None, []
+        elif (cleaned := _clean(line)):
+            body.append(cleaned)
+    return found
 
 
-def offline_question(heading: str | None, passage: str) -> tuple[str, str] | None:
-    """A question from the passage's own words, and its reference (the first sentences)."""
+# Headings every manual has, and the question a user asks of them (about the document's subject)
+_STOCK_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(install(ation|ing)?|setup|set ?up)$", re.I), "How do I install {title}?"),
+    (re.compile(r"^(usage|quick ?start|getting started|examples?|tutorial)$", re.I), "How do I use {title}?"),
+    (re.compile(r"^(overview|about|introduction|description|what is .*)$", re.I), "What is {title}?"),
+    (re.compile(r"^(requirements|dependencies|prerequisites)$", re.I), "What does {title} need to run?"),
+    (re.compile(r"^(configuration|settings|options)$", re.I), "How is {title} configured?"),
+    (re.compile(r"^(licen[cs]e|copyright)$", re.I), "Under which licence is {title} distributed?"),
+    (re.compile(r"^(features|highlights)$", re.I), "What can {title} do?"),
+)
+
+
+def offline_question(heading: str | None, passage: str, title: str = "") -> tuple[str, str] | None:
+    """A question from the passage's own words (its heading, or a defining first sentence) and
+    its reference (the first sentences); None when the passage offers neither."""
     sentences = [s.strip() for s in _SENTENCE.split(passage) if len(s.strip()) > 20]
     if not sentences:
         return None
     reference = " ".join(sentences[:2])[:400]
+    subject = title.strip() or "this"
     if heading:
         topic = heading.rstrip(":?.").strip()
+        for pattern, question in _STOCK_HEADINGS:
+            if pattern.match(topic):
+                return question.format(title=subject), reference
         lowered = topic[0].lower() + topic[1:]
         if _ACTION.match(topic):
-            first = lowered.split()[0]
-            if first.endswith("ing"):  # "Configuring trunk ports": no verb forms guessed
+            if lowered.split()[0].endswith("ing"):  # "Configuring trunk ports": no verb forms guessed
                 return f"What are the steps for {lowered}?", reference
             return f"How do I {lowered}?", reference  # "Configure trunk ports"
-        return f"What does the documentation say about {topic}?", reference
+        if _words(topic) & _words(subject) and len(_words(topic) - _words(subject)) <= 3:
+            return f"What is {subject}?", reference  # the page's own title, or nearly
+        return f"What does {subject} say about {lowered}?", reference
     definition = _DEFINITION.match(sentences[0])
-    if definition:
-        return f"What is {definition.group(1).strip('` ')}?", reference
+    if definition and not _PRONOUN.match(definition.group(1)):
+        return f"What is {definition.group(1).strip('`* ')}?", reference
     return None
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
+
+
+def subject_of(document: Document) -> str:
+    """What a document is about, for a question: its title without markup, else its file name."""
+    title = _clean(document.title).strip("#`* ")
+    if not title or len(title) > 60 or any(mark in title for mark in "<>[]()!{}"):
+        title = Path(document.doc_id).stem.replace("-", " ").replace("_", " ")
+    return title
 
 
 _PROMPT = (
@@ -186,7 +239,9 @@ def propose(
         if chat is not None:
             made = llm_question(chat, passage)
         else:
-            made = offline_question(heading, passage) or f"no heading or defining sentence in {document.doc_id}"
+            made = offline_question(heading, passage, subject_of(document)) or (
+                f"no heading or defining sentence in {document.doc_id}"
+            )
         if isinstance(made, str):
             skipped.append(f"{document.doc_id}: {made}")
             continue
