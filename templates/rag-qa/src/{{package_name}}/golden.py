@@ -39,7 +39,7 @@ DEV_SHARE = 0.35  # a third for tuning, the rest held out for the reported numbe
 MAX_PASSAGE_CHARS = 1_200
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])")
-_DEFINITION = re.compile(r"^(?:An?\s|The\s)?\s*([A-Z`*][\w`* ./-]{2,60}?)\s+(?:is|are|means|refers to)\s+(.{12,})$")
+_DEFINITION = re.compile(r"^(?:(?:An?|The)\s+)?([A-Za-z`*][\w`* ./-]{2,60}?)\s+(?:is|are|means|refers to)\s+(.{12,})$")
 _PRONOUN = re.compile(r"^(this|that|it|these|those|they|we|you|here|there)\b", re.I)
 _ACTION = re.compile(
     r"^(configur|install|enabl|disabl|creat|add|remov|delet|set|reset|connect|upgrad|updat|restor|back|"
@@ -127,7 +127,7 @@ def _sections(text: str) -> list[tuple[str | None, str]]:
             if len(passage) >= 80:
                 found.append((heading, passage[:MAX_PASSAGE_CHARS]))
             heading, body = _clean(match.group(1)).strip("`* ") or None, []
-        elif (cleaned := _clean(line)):
+        elif cleaned := _clean(line):
             body.append(cleaned)
     return found
 
