@@ -103,12 +103,15 @@ STORY_HEADING = re.compile(
     re.I,
 )
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# An italic line on its own is a placeholder note ("_Not measured yet: run `make eval`._"), not prose
+_NOTE = re.compile(r"^_[^_].*_$|^\*[^*].*\*$")
 
 
 def _story_lines(text: str) -> list[str]:
     """Prose lines (three words or more, outside code blocks, whitespace-normalised) of the
     README's story: the text before the first section, and the sections whose heading (or whose
-    parent's) names the problem, the data, the results or the failures."""
+    parent's) names the problem, the data, the results or the failures. Comment lines and italic
+    placeholder notes ("_Not measured yet_") are not prose."""
     lines: list[str] = []
     fenced = False
     story = True  # the opening paragraphs, before any section heading
@@ -132,7 +135,7 @@ def _story_lines(text: str) -> list[str]:
             story = inherited or bool(STORY_HEADING.search(heading.group(2)))
             levels.append((level, story))
             continue
-        if story and len(stripped.split()) >= 3:
+        if story and len(stripped.split()) >= 3 and not stripped.startswith("<!--") and not _NOTE.match(stripped):
             lines.append(" ".join(stripped.split()))
     return lines
 
