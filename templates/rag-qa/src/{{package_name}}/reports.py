@@ -35,8 +35,16 @@ def dataset_markdown(result: dict[str, Any]) -> str:
     return (
         f"Size: **{d['documents']:,} documents** ({d['characters']:,} characters) indexed as "
         f"{d['chunks']:,} chunks ({config['chunk_strategy']}, {config['chunk_size']} characters); golden set "
-        f"**{d['golden_dev'] + d['golden_test']} questions** ({d['golden_dev']} dev / {d['golden_test']} test)."
+        f"**{d['golden_dev'] + d['golden_test']} questions** ({d['golden_dev']} dev / {d['golden_test']} test)"
+        + _origins(d.get("golden_origins") or {})
+        + "."
     )
+
+
+def _origins(origins: dict[str, dict[str, int]]) -> str:
+    if not origins:
+        return ""
+    return "; by origin: " + ", ".join(f"{origin} {split['dev'] + split['test']}" for origin, split in origins.items())
 
 
 def failures_markdown(result: dict[str, Any]) -> str:
