@@ -123,12 +123,12 @@ def _sections(text: str) -> list[tuple[str | None, str]]:
             continue
         match = _HEADING.match(line)
         if match:
-            passage = " ".join(body)
+            passage = _clean(" ".join(body))  # joined first: a link may span lines
             if len(passage) >= 80:
                 found.append((heading, passage[:MAX_PASSAGE_CHARS]))
             heading, body = _clean(match.group(1)).strip("`* ") or None, []
-        elif cleaned := _clean(line):
-            body.append(cleaned)
+        elif line.strip():
+            body.append(line.strip())
     return found
 
 
