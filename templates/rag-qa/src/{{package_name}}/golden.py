@@ -391,7 +391,7 @@ def golden_readme(cases: Sequence[Any], golden: Path = GOLDEN_PATH) -> str:
         "# Golden question set",
         "",
         f"`{golden.as_posix()}` holds **{total} questions**, each with a reference answer and the ids of the corpus "
-        "documents that answer it. This file is generated from it by `make golden-readme` (and by `make eval`).",
+        "documents that answer it. This file is generated from it by `make golden-review` and `make eval`.",
         "",
         "| origin | what it means | dev | test |",
         "|---|---|--:|--:|",
