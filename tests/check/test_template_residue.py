@@ -82,3 +82,14 @@ def test_readme_overlap_counts_the_story_not_code_short_lines_or_reference_secti
     )
     assert readme_overlap(rendered, rendered) == (2, 2)  # the intro and the results, not the architecture
     assert readme_overlap(rendered, "# Mine\n\nSomething else entirely here.\n") == (0, 2)
+
+
+def test_drafted_candidates_are_not_an_eval_set(tmp_path: Path) -> None:
+    from scaffold.check.evidence.eval_sets import collect_eval_sets
+
+    rows = "".join(json.dumps({"id": f"d{i}", "question": f"Q{i}?", "status": "pending"}) + "\n" for i in range(80))
+    (tmp_path / "evals").mkdir()
+    (tmp_path / "evals" / "drafts.jsonl").write_text(rows)
+    (tmp_path / "evals" / "golden.jsonl").write_text(rows.replace("d", "g", 1))
+    paths = [s.path for s in collect_eval_sets(build_file_index(tmp_path)).sets]
+    assert paths == ["evals/golden.jsonl"]
