@@ -105,3 +105,32 @@ def test_copier_validator_refuses_a_reserved_name_derived_from_the_project_name(
     assert not (tmp_path / "demo").exists()
     render.new_project("agent", tmp_path / "ok", data={"project_name": "Match"}, defaults=True, init_git=False)
     assert (tmp_path / "ok" / "src" / "match").is_dir()
+
+
+@pytest.mark.parametrize("kind", ["rag-qa", "agent", "vllm-bench"])
+def test_the_readme_opens_with_the_users_problem_and_data_source(kind: str, tmp_path: Path) -> None:
+    problem = "Support engineers need answers from our 900-page router manual without paging through it."
+    dest = tmp_path / "mine"
+    render.new_project(
+        kind, dest, data={"problem": problem, "data_source": "the vendor's manual, v4.2"}, defaults=True, init_git=False
+    )
+    head = (dest / "README.md").read_text().split("\n## ", 1)[0]
+    assert problem in head and "**Data source:** the vendor's manual, v4.2." in head
+    assert "example data is replaced with yours" in head  # honest about what still runs
+    example = tmp_path / "example"
+    render.new_project(kind, example, defaults=True, init_git=False)
+    assert "What this project is for" not in (example / "README.md").read_text()
+
+
+@pytest.mark.parametrize("answer", ["two\nlines", "x" * 401])
+def test_a_problem_answer_is_one_bounded_line(answer: str, tmp_path: Path) -> None:
+    with pytest.raises(render.RenderError, match="one line"):
+        render.new_project("agent", tmp_path / "demo", data={"problem": answer}, defaults=True, init_git=False)
+    assert not (tmp_path / "demo").exists()
+
+
+def test_every_kind_names_the_example_it_ships_and_the_files_exist() -> None:
+    for kind in templates.kinds():
+        assert kind.example, kind.name
+        for path in kind.example:
+            assert (templates.templates_dir() / kind.name / path).is_file(), (kind.name, path)

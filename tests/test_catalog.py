@@ -63,6 +63,10 @@ def test_next_line_is_the_kinds_first_run_from_the_catalog(tmp_path: Path) -> No
     assert "make setup-llm" in first_run
     assert f"Next: cd {dest} && {first_run}" in result.stdout
     assert "First run" not in (dest / "Makefile").read_text()  # one source, not a second copy
+    make_it_yours = templates.kind("vllm-bench").make_it_yours  # type: ignore[union-attr]
+    assert make_it_yours and f"Then make it yours: {make_it_yours}" in result.stdout
+    target = make_it_yours.split()[1]
+    assert f"\n{target}:" in (dest / "Makefile").read_text()  # the hint names a target that exists
 
 
 def test_ci_switches_come_from_the_catalog(tmp_path: Path) -> None:

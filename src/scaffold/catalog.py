@@ -36,6 +36,10 @@ class Kind:
     defaults: dict[str, str]
     first_run: str
     ci: dict[str, bool]
+    example: tuple[str, ...] = ()
+    """Files a user replaces to make the project theirs (dataset, eval set, model config)."""
+    make_it_yours: str | None = None
+    """The first command of the path that makes the project the user's own."""
 
 
 def load(path: Path) -> list[Kind]:
@@ -69,7 +73,21 @@ def _kind(name: str, entry: Any, path: Path) -> Kind:
             raise CatalogError(f"{where}: defaults.{key} must not contain Jinja syntax.")
     if not isinstance(ci, dict) or set(ci) != set(CI_SWITCHES) or not all(isinstance(v, bool) for v in ci.values()):
         raise CatalogError(f"{where}: ci must set {', '.join(CI_SWITCHES)} to true or false.")
-    return Kind(name=name, summary=summary.strip(), defaults=dict(defaults), first_run=first_run.strip(), ci=dict(ci))
+    example = entry.get("example") or []
+    if not isinstance(example, list) or not all(isinstance(p, str) and p and not p.startswith("/") for p in example):
+        raise CatalogError(f"{where}: example must list relative file paths.")
+    make_it_yours = entry.get("make_it_yours")
+    if make_it_yours is not None and (not isinstance(make_it_yours, str) or not make_it_yours.strip()):
+        raise CatalogError(f"{where}: make_it_yours must be a command.")
+    return Kind(
+        name=name,
+        summary=summary.strip(),
+        defaults=dict(defaults),
+        first_run=first_run.strip(),
+        ci=dict(ci),
+        example=tuple(example),
+        make_it_yours=make_it_yours.strip() if make_it_yours else None,
+    )
 
 
 def copier_block(kinds: list[Kind]) -> str:

@@ -121,6 +121,12 @@ def new(
     builtin = templates.kind(kind)
     if builtin is not None:
         console.print(f"Next: cd {dest} && {builtin.first_run}", highlight=False, soft_wrap=True)
+        if builtin.make_it_yours:
+            console.print(
+                f"Then make it yours: {builtin.make_it_yours} (the README's 'Make it yours' section has the rest).",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 @app.command()

@@ -25,6 +25,7 @@ from scaffold.check.evidence.python_source import PythonSources, parse_python
 from scaffold.check.evidence.results import ResultsData, parse_results_file
 from scaffold.check.evidence.secrets import SecretHit, SecretScan
 from scaffold.check.evidence.tasks import Task, Tasks
+from scaffold.check.evidence.template_origin import CopierAnswers, TemplateBaseline, TemplateOrigin
 from scaffold.check.evidence.tooling import LicenseFile, Tooling
 from scaffold.check.model import Location, Status
 from scaffold.check.runner import compute_check
@@ -71,6 +72,12 @@ def history(*authors: str) -> GitHistory:
     return GitHistory(
         commits=[Commit(f"{i:040x}", a, 1_700_000_000 + (len(authors) - i) * DAY, a) for i, a in enumerate(authors)]
     )
+
+
+def origin(**fields: Any) -> TemplateOrigin:
+    answers = CopierAnswers(".copier-answers.yml", "~/.cache/scaffold/templates.bundle", "0.1.0-45-ga0a70bc", {})
+    baseline = TemplateBaseline("rag-qa", "0.1.0-45-ga0a70bc", example={"evals/golden.jsonl": "0" * 64})
+    return TemplateOrigin(answers, baseline, **fields)
 
 
 def writeup(text: str) -> Facts:
@@ -195,6 +202,10 @@ CASES: dict[str, tuple[Callable[[], Facts], Callable[[], Facts]]] = {
         lambda: {"tooling": Tooling(None, None, None)},
     ),
     "EN6": (lambda: {"git_history": history(*["ada@x.org"] * 9)}, lambda: {"git_history": history("ada@x.org")}),
+    "EN7": (
+        lambda: {"template_origin": origin(readme_kept=(20, 163))},
+        lambda: {"template_origin": origin(residue=("evals/golden.jsonl",), readme_kept=(160, 163))},
+    ),
     "PR1": (
         lambda: {
             "python": py(

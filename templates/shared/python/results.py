@@ -274,6 +274,54 @@ def refresh_readme(
     return sorted(blocks)
 
 
+def set_aside(
+    belongs: Callable[[Mapping[str, Any]], bool],
+    archive: str,
+    note: str,
+    *,
+    results_dir: Path = RESULTS_DIR,
+    readme: Path = Path("README.md"),
+    baseline: Path = BASELINE_PATH,
+) -> list[str]:
+    """Move every results file whose run does not ``belong`` to the project's current data or
+    model (with its README block, plots and raw records, and a baseline accepted from such a run)
+    to ``results/previous/<archive>/``, and put ``note`` in the README blocks that showed them.
+    Nothing is deleted: results of the example never survive a change of data unmarked."""
+    target = results_dir / "previous" / archive
+    moved: list[str] = []
+    for path in sorted(results_dir.glob("*.json")):
+        try:
+            run = json.loads(path.read_text(encoding="utf-8")).get("run")
+        except (OSError, ValueError, AttributeError):
+            continue  # not a results file
+        if not isinstance(run, Mapping) or belongs(run):
+            continue
+        siblings = (path, path.with_suffix(".md"), results_dir / "plots" / path.stem, results_dir / "raw" / path.stem)
+        for sibling in siblings:
+            if sibling.exists():
+                destination = target / sibling.relative_to(results_dir)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(sibling, destination)
+        moved.append(path.name)
+    if baseline.is_file():
+        try:
+            accepted = json.loads(baseline.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            accepted = None
+        if isinstance(accepted, dict) and not belongs(accepted):  # a baseline keeps its run's models and dataset
+            target.mkdir(parents=True, exist_ok=True)
+            os.replace(baseline, target / baseline.name)
+            moved.append(str(baseline))
+    if readme.is_file():
+        text = readme.read_text(encoding="utf-8")
+        for name in moved:
+            block = Path(name).stem
+            if name.endswith(".json") and "/" not in name and f"<!-- results:{block} -->" in text:
+                text = replace_block(text, block, note)
+        _write_atomic(readme, text)
+    return moved
+
+
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -328,6 +376,7 @@ class Gate:
             "utc_time": run["utc_time"],
             "git_commit": run.get("git_commit"),
             "models": run.get("models", {}),
+            "dataset_hash": run.get("dataset_hash"),
             "hardware": f"{hardware.get('cpu', '?')} ({hardware.get('cpu_count', '?')} cores)",
             "tolerance": self.tolerance if tolerance is None else tolerance,
             "relative": self.relative,

@@ -21,6 +21,7 @@ from {{ package_name }}.results import (
     git_state,
     refresh_readme,
     run_metadata,
+    set_aside,
     write_results,
 )
 from {{ package_name }}.settings import Settings
@@ -157,3 +158,27 @@ def test_progress_in_a_log_is_periodic_lines_with_the_last_one_once() -> None:
     lines = log.getvalue().splitlines()
     assert lines[0].startswith("ingest: 100/300 (33%)") and "s left" in lines[0]
     assert lines[-1].startswith("ingest: 300/300 (100%)") and len(lines) == 3
+
+
+def test_results_of_other_data_are_set_aside_with_their_readme_blocks(tmp_path: Path) -> None:
+    results, readme, baseline = tmp_path / "results", tmp_path / "README.md", tmp_path / "evals" / "baseline.json"
+    old = {"models": {"model": "m"}, "dataset_hash": "example"}
+    write_results("eval", {"score": 0.5}, run=old, results_dir=results)
+    (results / "eval.md").write_text("# eval\n")
+    write_results("bench", {"p50": 1.0}, run={**old, "dataset_hash": "mine"}, results_dir=results)
+    readme.write_text("# X\n\n<!-- results:eval -->\n| 0.5 |\n<!-- /results:eval -->\n")
+    baseline.parent.mkdir()
+    baseline.write_text(json.dumps({"dataset_hash": "example", "models": {}}))
+    moved = set_aside(
+        lambda run: run.get("dataset_hash") == "mine",
+        "example",
+        "_Not run on your data yet._",
+        results_dir=results,
+        readme=readme,
+        baseline=baseline,
+    )
+    assert moved == ["eval.json", str(baseline)]
+    archive = results / "previous" / "example"
+    assert all((archive / name).is_file() for name in ("eval.json", "eval.md", "baseline.json"))
+    assert (results / "bench.json").is_file() and not (results / "eval.json").exists()
+    assert "_Not run on your data yet._" in readme.read_text() and "| 0.5 |" not in readme.read_text()

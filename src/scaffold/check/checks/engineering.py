@@ -14,6 +14,7 @@ from scaffold.check.evidence.deployment import Deployment
 from scaffold.check.evidence.history import GitHistory
 from scaffold.check.evidence.python_source import PythonSources
 from scaffold.check.evidence.tasks import Tasks
+from scaffold.check.evidence.template_origin import TemplateOrigin
 from scaffold.check.evidence.tooling import Tooling
 from scaffold.check.model import ENGINEERING, Check, Location, Verdict, failed, not_applicable, partially_passed, passed
 
@@ -240,3 +241,49 @@ class EN6(EngineeringCheck):
         if share < 0.5 and top != latest_author:
             return passed(f"{summary}; a team's history: {top} made {count}, alongside {len(authors) - 1} others")
         return passed(f"{summary}; {share:.0%} by the current author")
+
+
+# A README that keeps this share of the template's prose lines is still the template's README
+README_KEPT_FAIL = 0.6
+README_KEPT_HALF = 0.4
+
+
+class EN7(EngineeringCheck):
+    """Not an unmodified template: the dataset, eval set and most of the README differ from the template's example"""
+
+    id = "EN7"
+    fix = (
+        "Make it yours: replace the example dataset and eval set with your own and regenerate the README from your "
+        "results (the generated README's 'Make it yours' section lists the commands)."
+    )
+
+    def check(self, template_origin: TemplateOrigin) -> Verdict:
+        """The project is still the template's example: every project made from it looks the same."""
+        answers, baseline = template_origin.answers, template_origin.baseline
+        if answers is None:
+            return passed("records no template (.copier-answers.yml) to compare with")
+        if baseline is None:
+            return not_applicable(template_origin.problem)
+        where = f"scaffold's {baseline.kind} template at {baseline.version}" + (
+            f" ({baseline.note})" if baseline.note else ""
+        )
+        kept, total = template_origin.readme_kept
+        share = kept / total if total else 0.0
+        readme = (
+            f"{share:.0%} of the {total} lines of the template README's story (problem, data, results, "
+            "failures) are unchanged"
+        )
+        evidence = [Location(path) for path in template_origin.residue[:3]]
+        if template_origin.residue:
+            return failed(
+                f"still the example of {where}: {', '.join(template_origin.residue[:4])} "
+                f"{'is' if len(template_origin.residue) == 1 else 'are'} the template's own; {readme}",
+                *evidence,
+            )
+        if share >= README_KEPT_FAIL:
+            return failed(f"own data, but most of the README's story is {where}'s: {readme}", Location("README.md"))
+        if share >= README_KEPT_HALF:
+            return partially_passed(
+                0.5, f"own data; the README's story keeps much of {where}'s text: {readme}", Location("README.md")
+            )
+        return passed(f"own dataset and eval set, and {readme} (compared with {where})")

@@ -26,6 +26,7 @@ from scaffold.check.evidence.python_source import PythonSources, collect_python_
 from scaffold.check.evidence.results import ResultsData, collect_results, is_results_folder
 from scaffold.check.evidence.secrets import SecretScan, scan_for_secrets
 from scaffold.check.evidence.tasks import Tasks, collect_tasks
+from scaffold.check.evidence.template_origin import TemplateOrigin, template_origin
 from scaffold.check.evidence.tooling import Tooling, collect_tooling
 from scaffold.check.evidence.tracks import TrackDetection, detect_tracks
 from scaffold.check.evidence.vocabulary import (
@@ -92,6 +93,7 @@ class Repository:
     infrastructure: _Fact[Infrastructure] = _Fact()
     serving_engines: _Fact[list[tuple[str, Location]]] = _Fact()
     tracks: _Fact[TrackDetection] = _Fact()
+    template_origin: _Fact[TemplateOrigin] = _Fact()
 
     def __init__(
         self,
@@ -241,4 +243,5 @@ def builtin_facts() -> dict[str, Provider]:
         "infrastructure": lambda r: collect_infrastructure(r.files),
         "serving_engines": _serving_engines,
         "tracks": _tracks,
+        "template_origin": lambda r: template_origin(r.files),
     }

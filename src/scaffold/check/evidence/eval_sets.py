@@ -18,6 +18,7 @@ _EVAL_NAME = re.compile(
     re.I,
 )
 _EVAL_DIRECTORY = re.compile(r"^(evals?|evaluation|evaluations|golden|tasks)$", re.I)
+_UNREVIEWED = re.compile(r"(^|[_.-])(drafts?|candidates?|proposals?|unreviewed)([_.-]|$)", re.I)
 _MAX_CANDIDATES = 200
 _SPLIT_KEYS = ("split", "subset", "partition", "fold", "set")
 
@@ -46,6 +47,8 @@ def _is_candidate(indexed: IndexedFile) -> bool:
         part.lower() in {"results", "reports", ".github", "node_modules"} for part in directories
     ):
         return False
+    if _UNREVIEWED.search(indexed.name):
+        return False  # proposed cases nobody accepted yet are not an eval set
     in_eval_dir = any(_EVAL_DIRECTORY.match(part) for part in directories)
     return in_eval_dir or bool(_EVAL_NAME.search(indexed.name))
 

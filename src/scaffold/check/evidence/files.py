@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections import Counter
@@ -230,6 +231,17 @@ class FileIndex:
             self.skip("binary", path)
             return None
         return data
+
+    def sha256(self, path: str, limit: int) -> str | None:
+        """SHA-256 of an indexed regular file of at most `limit` bytes (read as any other file:
+        no symbolic link followed), else None."""
+        indexed = self.files.get(path)
+        if indexed is None or indexed.size > limit:
+            return None
+        data = read_regular_file(os.path.join(self.root, path), limit)
+        if data is None or len(data) > limit:
+            return None
+        return hashlib.sha256(data).hexdigest()
 
     def cached_text(self, path: str) -> str | None:
         """The text if an earlier read left it in the cache; never reads the disk."""

@@ -18,6 +18,7 @@ from typing import Any
 from . import ragas_adapter
 from .documents import load_corpus_jsonl
 from .errors import UserError
+from .golden import origin_counts, split_of
 from .pipeline import RagPipeline
 from .results import Gate, flatten
 from .settings import Settings
@@ -40,6 +41,7 @@ class GoldenCase:
     reference: str
     source_ids: tuple[str, ...]
     kind: str = "factual"
+    origin: str = "hand-written"
 
 
 def load_golden(path: Path, split: str | None = None) -> list[GoldenCase]:
@@ -56,9 +58,10 @@ def load_golden(path: Path, split: str | None = None) -> list[GoldenCase]:
             raise GoldenFileError(f"{path}:{number}: not valid JSON ({exc.msg}).") from None
         if not isinstance(record, dict):
             raise GoldenFileError(f"{path}:{number}: expected a JSON object.")
-        missing = [k for k in ("id", "split", "question", "reference", "source_ids") if not record.get(k)]
+        missing = [k for k in ("id", "question", "reference", "source_ids") if not record.get(k)]
         if missing:
             raise GoldenFileError(f"{path}:{number}: missing or empty field(s): {', '.join(missing)}.")
+        record.setdefault("split", split_of(str(record["id"])))  # no split given: a deterministic one from the id
         if record["split"] not in ("dev", "test"):
             raise GoldenFileError(f"{path}:{number}: split must be 'dev' or 'test', got {record['split']!r}.")
         if not isinstance(record["source_ids"], list) or not all(isinstance(s, str) for s in record["source_ids"]):
@@ -74,6 +77,7 @@ def load_golden(path: Path, split: str | None = None) -> list[GoldenCase]:
                 reference=str(record["reference"]),
                 source_ids=tuple(record["source_ids"]),
                 kind=str(record.get("kind", "factual")),
+                origin=str(record.get("origin") or "hand-written"),
             )
         )
     if not cases:
@@ -226,6 +230,7 @@ def evaluate(
         "chunks": pipeline.chunk_count(),
         "golden_dev": sum(1 for c in golden if c.split == "dev"),
         "golden_test": sum(1 for c in golden if c.split == "test"),
+        "golden_origins": origin_counts(golden),
     }
     metrics["failures"]["examples"] = [
         {"question": o.case.question, "expected": list(o.case.source_ids), "got": o.ranking[0] if o.ranking else "-"}

@@ -1,9 +1,12 @@
-"""Markdown reports and the README's generated blocks, rendered only from results/*.json."""
+"""Markdown reports and the README's generated blocks, rendered only from results/*.json (and the
+corpus section from the dataset card `make corpus` writes)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from .corpus import corpus_markdown, load_card
 from .results import from_results, markdown_table, provenance_line
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "ndcg@10")
@@ -43,8 +46,16 @@ def dataset_markdown(result: dict[str, Any]) -> str:
     return (
         f"Size: **{d['documents']:,} documents** ({d['characters']:,} characters) indexed as "
         f"{d['chunks']:,} chunks ({config['chunk_strategy']}, {config['chunk_size']} characters); golden set "
-        f"**{d['golden_dev'] + d['golden_test']} questions** ({d['golden_dev']} dev / {d['golden_test']} test)."
+        f"**{d['golden_dev'] + d['golden_test']} questions** ({d['golden_dev']} dev / {d['golden_test']} test)"
+        + _origins(d.get("golden_origins") or {})
+        + "."
     )
+
+
+def _origins(origins: dict[str, dict[str, int]]) -> str:
+    if not origins:
+        return ""
+    return "; by origin: " + ", ".join(f"{origin} {split['dev'] + split['test']}" for origin, split in origins.items())
 
 
 def failures_markdown(result: dict[str, Any]) -> str:
@@ -199,7 +210,14 @@ def scale_markdown(result: dict[str, Any]) -> str:
 
 
 # The README's generated blocks, each rendered from its results file (`make report`).
+def corpus_block(results_dir: Path) -> str | None:
+    """The problem-and-dataset text from data/corpus/card.json; None while the example runs."""
+    card = load_card()
+    return corpus_markdown(card) if card is not None else None
+
+
 RENDERERS = {
+    "corpus": corpus_block,
     "dataset": from_results("eval", dataset_markdown),
     "eval": from_results("eval", eval_markdown),
     "failures": from_results("eval", failures_markdown),

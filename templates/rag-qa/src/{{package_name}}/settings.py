@@ -17,11 +17,30 @@ DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+    def model_post_init(self, context: object, /) -> None:
+        """After `make corpus`, the dataset card names the corpus and its collection (environment
+        variables still win), so no command reaches the example by default."""
+        from .corpus import load_card
+
+        card = load_card(self.data_card)
+        if card is None:
+            return
+        if "corpus_path" not in self.model_fields_set:
+            self.corpus_path = Path(card.file)
+        if "collection" not in self.model_fields_set:
+            self.collection = card.collection
+
     database_url: str | None = Field(None, description="Any Postgres with pgvector >= 0.5; unset = embedded server")
     data_dir: Path = Path(".data")
-    corpus_path: Path = Path("data/corpus/python-stdlib-3.11.jsonl")
+    data_card: Path = Field(Path("data/corpus/card.json"), description="the dataset card `make corpus` writes")
+    corpus_path: Path = Field(
+        Path("data/corpus/python-stdlib-3.11.jsonl"),
+        description="the corpus JSONL; default: the one data/corpus/card.json names (`make corpus`), else the example",
+    )
     golden_path: Path = Path("evals/golden.jsonl")
-    collection: str = Field("docs", pattern=r"^[a-z][a-z0-9_]{0,40}$")
+    collection: str = Field(
+        "docs", pattern=r"^[a-z][a-z0-9_]{0,40}$", description="default: the card's own collection, else the example's"
+    )
 
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_device: str = "auto"

@@ -179,6 +179,14 @@ class CostConfig(_Strict):
     num_accelerators: int = Field(default=1, ge=1)
 
 
+class GpuProfile(_Strict):
+    """The GPU a config is meant for, recorded with every result (beside what the run measured)."""
+
+    name: str = Field(min_length=1, max_length=80, description="e.g. NVIDIA L4")
+    count: int = Field(default=1, ge=1, le=64)
+    memory_gb: float | None = Field(default=None, gt=0)
+
+
 class EngineVariant(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     engine_args: EngineArgs = Field(default_factory=EngineArgs)
@@ -200,6 +208,7 @@ class BenchConfig(_Strict):
     load: LoadConfig = Field(default_factory=LoadConfig)
     slo: str = "ttft:1000,tpot:200"
     cost: CostConfig = Field(default_factory=CostConfig)
+    gpu: GpuProfile | None = None
     sweep: tuple[EngineVariant, ...] = ()
 
     @field_validator("slo")
