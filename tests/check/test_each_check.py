@@ -203,8 +203,8 @@ CASES: dict[str, tuple[Callable[[], Facts], Callable[[], Facts]]] = {
     ),
     "EN6": (lambda: {"git_history": history(*["ada@x.org"] * 9)}, lambda: {"git_history": history("ada@x.org")}),
     "EN7": (
-        lambda: {"template_origin": origin(readme_kept=(20, 163))},
-        lambda: {"template_origin": origin(residue=("evals/golden.jsonl",), readme_kept=(160, 163))},
+        lambda: {"template_origin": origin(readme_kept=(20, 163)), "readme": None},
+        lambda: {"template_origin": origin(residue=("evals/golden.jsonl",), readme_kept=(160, 163)), "readme": None},
     ),
     "PR1": (
         lambda: {

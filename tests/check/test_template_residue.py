@@ -12,6 +12,7 @@ import pytest
 
 from scaffold import render
 from scaffold.check.evidence.files import build_file_index
+from scaffold.check.evidence.markdown import parse_markdown
 from scaffold.check.evidence.template_origin import readme_overlap, template_origin
 from scaffold.check.model import Status
 from scaffold.check.runner import compute_check
@@ -68,10 +69,13 @@ def test_hostile_answers_are_data_never_a_path_or_code(tmp_path: Path) -> None:
     origin = template_origin(build_file_index(tmp_path))
     assert origin.baseline is None and "cannot be rendered" in origin.problem
     answers.write_text("_src_path: gh:someone/template\nkind: agent\n")
-    en7 = compute_check("EN7", template_origin=template_origin(build_file_index(tmp_path)))
+    en7 = compute_check("EN7", template_origin=template_origin(build_file_index(tmp_path)), readme=None)
     assert en7.status is Status.NOT_APPLICABLE and "gh:someone/template" in en7.detail
     answers.write_text("- not\n- a mapping\n")
-    assert compute_check("EN7", template_origin=template_origin(build_file_index(tmp_path))).status is Status.PASS
+    origin = template_origin(build_file_index(tmp_path))
+    assert compute_check("EN7", template_origin=origin, readme=None).status is Status.NOT_APPLICABLE
+    readme = parse_markdown("README.md", "# Mine\n")
+    assert compute_check("EN7", template_origin=origin, readme=readme).status is Status.PASS
 
 
 def test_readme_overlap_counts_the_story_not_code_short_lines_or_reference_sections() -> None:

@@ -12,6 +12,7 @@ from scaffold.check.evidence.ci import CiConfig
 from scaffold.check.evidence.dependencies import Dependencies, Dependency
 from scaffold.check.evidence.deployment import Deployment
 from scaffold.check.evidence.history import GitHistory
+from scaffold.check.evidence.markdown import Markdown
 from scaffold.check.evidence.python_source import PythonSources
 from scaffold.check.evidence.tasks import Tasks
 from scaffold.check.evidence.template_origin import TemplateOrigin
@@ -257,11 +258,13 @@ class EN7(EngineeringCheck):
         "results (the generated README's 'Make it yours' section lists the commands)."
     )
 
-    def check(self, template_origin: TemplateOrigin) -> Verdict:
+    def check(self, template_origin: TemplateOrigin, readme: Markdown | None) -> Verdict:
         """The project is still the template's example: every project made from it looks the same."""
         answers, baseline = template_origin.answers, template_origin.baseline
         if answers is None:
-            return passed("records no template (.copier-answers.yml) to compare with")
+            if readme is None:
+                return not_applicable("records no template and has no README: nothing to compare")
+            return passed("records no template (.copier-answers.yml); its README is its own to judge")
         if baseline is None:
             return not_applicable(template_origin.problem)
         where = f"scaffold's {baseline.kind} template at {baseline.version}" + (
@@ -269,7 +272,7 @@ class EN7(EngineeringCheck):
         )
         kept, total = template_origin.readme_kept
         share = kept / total if total else 0.0
-        readme = (
+        kept_note = (
             f"{share:.0%} of the {total} lines of the template README's story (problem, data, results, "
             "failures) are unchanged"
         )
@@ -277,13 +280,13 @@ class EN7(EngineeringCheck):
         if template_origin.residue:
             return failed(
                 f"still the example of {where}: {', '.join(template_origin.residue[:4])} "
-                f"{'is' if len(template_origin.residue) == 1 else 'are'} the template's own; {readme}",
+                f"{'is' if len(template_origin.residue) == 1 else 'are'} the template's own; {kept_note}",
                 *evidence,
             )
         if share >= README_KEPT_FAIL:
-            return failed(f"own data, but most of the README's story is {where}'s: {readme}", Location("README.md"))
+            return failed(f"own data, but most of the README's story is {where}'s: {kept_note}", Location("README.md"))
         if share >= README_KEPT_HALF:
             return partially_passed(
-                0.5, f"own data; the README's story keeps much of {where}'s text: {readme}", Location("README.md")
+                0.5, f"own data; the README's story keeps much of {where}'s text: {kept_note}", Location("README.md")
             )
-        return passed(f"own dataset and eval set, and {readme} (compared with {where})")
+        return passed(f"own dataset and eval set, and {kept_note} (compared with {where})")
