@@ -248,7 +248,7 @@ def from_results(name: str, render: Callable[[dict[str, Any]], str]) -> Renderer
 
 def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
     """One JSON object per line, written atomically (per-case rows beside a results file)."""
-    _write_atomic(path, "".join(json.dumps(row, default=str) + "\n" for row in rows))
+    write_text_atomic(path, "".join(json.dumps(row, default=str) + "\n" for row in rows))
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -264,13 +264,13 @@ def refresh_readme(
     ``results/<block>.md``; returns the blocks rendered. A missing README is left missing."""
     blocks = {name: text for name, render in renderers.items() if (text := render(results_dir)) is not None}
     for name, text in blocks.items():
-        _write_atomic(results_dir / f"{name}.md", f"# {name}\n\n{text.strip()}\n")
+        write_text_atomic(results_dir / f"{name}.md", f"# {name}\n\n{text.strip()}\n")
     if blocks and readme.is_file():
         text = readme.read_text(encoding="utf-8")
         for name, content in blocks.items():
             if f"<!-- results:{name} -->" in text:
                 text = replace_block(text, name, content)
-        _write_atomic(readme, text)
+        write_text_atomic(readme, text)
     return sorted(blocks)
 
 
@@ -318,11 +318,12 @@ def set_aside(
             block = Path(name).stem
             if name.endswith(".json") and "/" not in name and f"<!-- results:{block} -->" in text:
                 text = replace_block(text, block, note)
-        _write_atomic(readme, text)
+        write_text_atomic(readme, text)
     return moved
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a partial file and a rename: never a truncated file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.write_text(text, encoding="utf-8")
@@ -383,7 +384,7 @@ class Gate:
             "metrics": {name: round(value, 4) for name, value in values.items()},
             "better": {name: self.better(name) for name in values if self.better(name) != "higher"},
         }
-        _write_atomic(self.baseline_path, json.dumps(payload, indent=2) + "\n")
+        write_text_atomic(self.baseline_path, json.dumps(payload, indent=2) + "\n")
         return self.baseline_path
 
     def check(self, results_dir: Path = RESULTS_DIR) -> list[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .documents import DataError, Document, load_corpus_jsonl, load_folder
-from .results import BASELINE_PATH, RESULTS_DIR, replace_block, set_aside
+from .results import BASELINE_PATH, RESULTS_DIR, replace_block, set_aside, write_text_atomic
 
 CORPUS_DIR = Path("data/corpus")
 CARD_PATH = CORPUS_DIR / "card.json"
@@ -107,7 +107,7 @@ def import_corpus(
         raise DataError(f"{source} holds {len(documents):,} documents; the limit is {MAX_DOCUMENTS:,}.")
     target = CORPUS_DIR / f"{name}.jsonl"
     payload = "".join(json.dumps(_record(d, name), ensure_ascii=False) + "\n" for d in documents)
-    _write_atomic(target, payload)
+    write_text_atomic(target, payload)
     card = DatasetCard(
         name=name,
         title=(title or name.replace("-", " ")).strip()[:120],
@@ -123,9 +123,9 @@ def import_corpus(
     )
     # The card is the commit point: from here on the settings name the new corpus. The steps after
     # it only tidy up, and `make corpus` run again finishes them if they were interrupted.
-    _write_atomic(CARD_PATH, json.dumps(asdict(card), indent=2) + "\n")
+    write_text_atomic(CARD_PATH, json.dumps(asdict(card), indent=2) + "\n")
     retired = _retire_example(card)
-    _write_atomic(CORPUS_DIR / "README.md", f"# {card.title}\n\n{corpus_markdown(card)}\n")
+    write_text_atomic(CORPUS_DIR / "README.md", f"# {card.title}\n\n{corpus_markdown(card)}\n")
     moved = set_aside(
         lambda run: _measured_on(run, card),
         EXAMPLE_NAME,
@@ -137,7 +137,7 @@ def import_corpus(
     if readme.is_file():
         text = readme.read_text(encoding="utf-8")
         if "<!-- results:corpus -->" in text:
-            _write_atomic(readme, replace_block(text, "corpus", corpus_markdown(card)))
+            write_text_atomic(readme, replace_block(text, "corpus", corpus_markdown(card)))
     return ImportResult(card, skipped, retired, moved)
 
 
@@ -207,10 +207,3 @@ def corpus_markdown(card: DatasetCard) -> str:
 def _move(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(source, target)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)

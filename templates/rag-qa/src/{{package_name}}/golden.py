@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .documents import DataError, Document
+from .results import write_text_atomic
 
 DRAFTS_PATH = Path("evals/drafts.jsonl")
 GOLDEN_PATH = Path("evals/golden.jsonl")
@@ -284,7 +285,7 @@ def read_drafts(path: Path = DRAFTS_PATH) -> list[Draft]:
 
 
 def write_drafts(path: Path, drafts: Iterable[Draft]) -> None:
-    _write_atomic(path, "".join(json.dumps(d.to_json(), ensure_ascii=False) + "\n" for d in drafts))
+    write_text_atomic(path, "".join(json.dumps(d.to_json(), ensure_ascii=False) + "\n" for d in drafts))
 
 
 Ask = Callable[[str], str]
@@ -435,10 +436,3 @@ def _append(path: Path, row: dict[str, Any]) -> None:
         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)

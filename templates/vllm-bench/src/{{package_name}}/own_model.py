@@ -11,7 +11,6 @@ numbers are only ever the ones measured for the model the project now names.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from typing import Any
 import yaml
 
 from .config import ConfigError, parse_config
-from .results import RESULTS_DIR, set_aside
+from .results import RESULTS_DIR, set_aside, write_text_atomic
 
 # owner/name as the Hugging Face hub spells repositories (no revision: pin one with engine_args)
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
@@ -106,7 +105,7 @@ def use_model(
     if usd_per_hour is not None:
         data.setdefault("cost", {})["usd_per_hour"] = usd_per_hour
     parse_config(data, str(config))  # refuse an invalid result before touching the file
-    _write_atomic(config, HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    write_text_atomic(config, HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     change = ModelChange(config, model, previous)
     _archive_other_models(change, results_dir, readme)
     return change
@@ -134,9 +133,3 @@ def _archive_other_models(change: ModelChange, results_dir: Path, readme: Path) 
 
         change.archived += set_aside(belongs, archive, note, results_dir=results_dir, readme=readme)
         change.archive = results_dir / "previous" / archive
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
