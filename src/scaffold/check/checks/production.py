@@ -94,7 +94,8 @@ class PR1(ProductionCheck):
             if scripts:
                 name = next(iter(scripts))
                 return passed(f"CLI entry point '{name}'", Location(pyproject.path, pyproject.line_of(name)))
-        for name, location in serving_engines:
+        if serving_engines:
+            name, location = serving_engines[0]
             return passed(f"starts {name}'s HTTP server ({location})", location)
         for module in python.code:
             if module.imports_any("typer", "click", "argparse") and module.has_main_guard:
