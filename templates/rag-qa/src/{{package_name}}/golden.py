@@ -38,13 +38,16 @@ GOLDEN_PATH = Path("evals/golden.jsonl")
 ORIGINS = ("hand-written", "reviewed-llm-draft", "reviewed-offline-draft", "template-example")
 DEV_SHARE = 0.35  # a third for tuning, the rest held out for the reported numbers
 MAX_PASSAGE_CHARS = 1_200
+MAX_CANDIDATES = 5_000
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])")
 _DEFINITION = re.compile(r"^(?:(?:An?|The)\s+)?([A-Za-z`*][\w`* ./-]{2,60}?)\s+(?:is|are|means|refers to)\s+(.{12,})$")
 _PRONOUN = re.compile(r"^(this|that|it|these|those|they|we|you|here|there)\b", re.I)
+_PRONOUN_IN = re.compile(r"\b(this|that|it|these|those)\b", re.I)
 _ACTION = re.compile(
-    r"^(configur|install|enabl|disabl|creat|add|remov|delet|set|reset|connect|upgrad|updat|restor|back|"
-    r"chang|start|stop|restart|run|use|using|monitor|troubleshoot|replac|mount|deploy|import|export)\w*",
+    r"^(configur|install|enabl|disabl|creat|add|remov|delet|set|reset|connect|upgrad|updat|restor|back ?up|"
+    r"chang|start|stop|restart|run|use|using|monitor|troubleshoot|replac|mount|deploy|import|export)"
+    r"(e|es|ed|s|ing|ning|ting)?\b",
     re.I,
 )
 
@@ -133,6 +136,18 @@ def _sections(text: str) -> list[tuple[str | None, str]]:
     return found
 
 
+# Headings of the project around a manual rather than of its subject: nobody asks the manual about them
+_BOILERPLATE = re.compile(
+    r"^(history|change ?log|changes|release notes?|releases?|news|what'?s new|unreleased|contribut\w*|community|"
+    r"sponsor\w*|acknowledge?ments?|thanks|credits|authors?|maintainers?|donat\w*|funding|support|versioning|"
+    r"documentation|docs|links|contents|table of contents|toc|related( projects)?|see also|citation|citing|"
+    r"security|code of conduct|added|changed|fixed|removed|deprecated|bug ?fixes|breaking changes|misc\w*|"
+    r"other|notes?|todo|faq|badges?|status|license and copyright)\b",
+    re.I,
+)
+_VERSION = re.compile(r"^\[?v?\d+(\.\d+)+|^\d{4}-\d{2}-\d{2}")
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:|[^\w\s`'\"().,:;!?/+#&<>=*-]")
+
 # Headings every manual has, and the question a user asks of them (about the document's subject)
 _STOCK_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(install(ation|ing)?|setup|set ?up)$", re.I), "How do I install {title}?"),
@@ -154,11 +169,16 @@ def offline_question(heading: str | None, passage: str, title: str = "") -> tupl
     reference = " ".join(sentences[:2])[:400]
     subject = title.strip() or "this"
     if heading:
+        heading = " ".join(_SHORTCODE.sub(" ", heading).split())
         topic = heading.rstrip(":?.").strip()
+        if not topic or _BOILERPLATE.match(topic) or _VERSION.match(topic):
+            return None  # "Contributing", "Changelog", "1.4.2 (2024-03-01)": not what users ask
+        if heading.endswith("?") and len(heading.split()) >= 3 and not _PRONOUN_IN.search(heading):
+            return heading, reference  # the manual asks it itself ("Why should I use it?")
         for pattern, question in _STOCK_HEADINGS:
             if pattern.match(topic):
                 return question.format(title=subject), reference
-        lowered = topic[0].lower() + topic[1:]
+        lowered = _sentence_case(topic)
         if _ACTION.match(topic):
             if lowered.split()[0].endswith("ing"):  # "Configuring trunk ports": no verb forms guessed
                 return f"What are the steps for {lowered}?", reference
@@ -172,15 +192,25 @@ def offline_question(heading: str | None, passage: str, title: str = "") -> tupl
     return None
 
 
+def _sentence_case(heading: str) -> str:
+    """"Paired Significance Tests" -> "paired significance tests"; names such as FastAPI, HTTP/2 or
+    pgvector keep their case."""
+    return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in heading.split())
+
+
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 
 
-def subject_of(document: Document) -> str:
-    """What a document is about, for a question: its title without markup, else its file name."""
-    title = _clean(document.title).strip("#`* ")
+def subject_of(document: Document, heading: str | None = None) -> str:
+    """What a document is about, for a question: its title without markup, else its file name (a
+    page titled by the section a question comes from names no subject: "install Installation")."""
+    title = " ".join(_SHORTCODE.sub(" ", _clean(document.title)).split()).strip("#`* ")
+    if heading and _words(title) and _words(title) <= _words(heading):
+        title = ""
     if not title or len(title) > 60 or any(mark in title for mark in "<>[]()!{}"):
-        title = Path(document.doc_id).stem.replace("-", " ").replace("_", " ")
+        stem = re.sub(r"([-_ ]\d+)+$", "", Path(document.doc_id).stem)  # "httpx-02" -> "httpx"
+        title = stem.replace("-", " ").replace("_", " ")
     return title
 
 
@@ -229,22 +259,26 @@ def propose(
 ) -> Proposal:
     """Draft up to ``count`` candidates into ``path``, after the ones already there (a draft of a
     passage already drafted, or already in the golden set, is not proposed again)."""
-    if count < 1 or count > 5_000:
-        raise DataError("COUNT must be between 1 and 5000.")
+    if count < 1 or count > MAX_CANDIDATES:
+        raise DataError(f"COUNT must be between 1 and {MAX_CANDIDATES}.")
     existing = read_drafts(path)
     seen = {source for draft in existing for source in draft.source_ids}
     seen |= {source for case in _read_jsonl(golden) for source in case.get("source_ids", [])}
     drafts, skipped = list(existing), []
     start = len(existing)
-    for document, heading, passage in passages([d for d in documents if d.doc_id not in seen], count):
+    unseen = [d for d in documents if d.doc_id not in seen]
+    for document, heading, passage in passages(unseen, MAX_CANDIDATES):
+        if len(drafts) - start >= count:
+            break
         if chat is not None:
             made = llm_question(chat, passage)
         else:
-            made = offline_question(heading, passage, subject_of(document)) or (
-                f"no heading or defining sentence in {document.doc_id}"
+            made = offline_question(heading, passage, subject_of(document, heading)) or (
+                f"{document.doc_id}: "
+                + (f"no question in the heading {heading!r}" if heading else "no heading or defining sentence")
             )
         if isinstance(made, str):
-            skipped.append(f"{document.doc_id}: {made}")
+            skipped.append(made if made.startswith(document.doc_id) else f"{document.doc_id}: {made}")
             continue
         question, reference = made
         drafts.append(
@@ -307,7 +341,8 @@ def review(
     golden: Path = GOLDEN_PATH,
 ) -> ReviewTally:
     """Go through the pending drafts: a(ccept), e(dit), r(eject), s(kip), q(uit). Each decision is
-    written before the next question, so quitting (or an interruption) loses nothing."""
+    written before the next question, so quitting (or an interruption, or the end of input) loses
+    nothing."""
     drafts = read_drafts(path)
     tally = ReviewTally()
     ids = {str(case.get("id")) for case in _read_jsonl(golden)}
@@ -318,9 +353,12 @@ def review(
             f"\n[{position}/{len(pending)}] {draft.id} from {', '.join(draft.source_ids)} ({draft.generator} draft)\n"
             f"passage:   {draft.passage[:600]}\nquestion:  {draft.question}\nreference: {draft.reference}"
         )
-        choice = ask("a(ccept) e(dit) r(eject) s(kip) q(uit)? ").strip().lower()[:1]
+        try:
+            choice = ask("a(ccept) e(dit) r(eject) s(kip) q(uit)? ").strip().lower()[:1]
+        except EOFError:  # Ctrl-D, or a script's answers ran out: quit, keeping every decision made
+            choice = "q"
         if choice == "q":
-            tally.left = len(pending) - position + 1
+            tally.left += len(pending) - position + 1
             break
         if choice == "s" or choice not in ("a", "e", "r"):
             tally.left += 1
@@ -331,8 +369,12 @@ def review(
         else:
             question, reference = draft.question, draft.reference
             if choice == "e":
-                question = ask("question (empty keeps it): ").strip() or question
-                reference = ask("reference (empty keeps it): ").strip() or reference
+                try:
+                    question = ask("question (empty keeps it): ").strip() or question
+                    reference = ask("reference (empty keeps it): ").strip() or reference
+                except EOFError:  # the edit was not finished: the draft stays pending
+                    tally.left += len(pending) - position + 1
+                    break
                 tally.edited += 1
             case_id = _case_id(draft)
             if case_id in ids:  # accepted before an interruption: the case is there already
