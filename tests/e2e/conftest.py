@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,11 +17,23 @@ from ..career.sourcing import assert_numbers_are_sourced
 from ..conftest import run_scaffold
 
 
-def make(project: Path, target: str, *variables: str, timeout: int = 1800) -> str:
-    """``make target [NAME=value ...]`` in the generated project, outside scaffold's own environment."""
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "SCAFFOLD_CACHE"}}
+def project_env() -> dict[str, str]:
+    """The environment a generated project's commands run in: not scaffold's own."""
+    return {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "SCAFFOLD_CACHE"}}
+
+
+def make(project: Path, target: str, *variables: str, timeout: int = 1800, answers: str | None = None) -> str:
+    """``make target [NAME=value ...]`` in the generated project, outside scaffold's own environment;
+    ``answers`` is what a user types at its prompts (standard input)."""
+    env = project_env()
     result = subprocess.run(
-        ["make", target, *variables], cwd=project, capture_output=True, text=True, timeout=timeout, env=env
+        ["make", target, *variables],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        input=answers if answers is not None else "",
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"make {target} failed:\n{output[-6000:]}"
@@ -36,10 +49,9 @@ def set_up_project(workspace: Path, kind: str, name: str, setup_timeout: int = 1
     return dest
 
 
-def assert_check_score_at_least(project: Path, floor: float) -> None:
-    """`scaffold check` scores the generated project at ``floor`` or more; failing ids in the message.
-
-    The results are committed first, as a user does: only what git tracks counts as committed."""
+def check_report(project: Path) -> dict[str, Any]:
+    """`scaffold check --format json` of the project, after committing everything, as a user does
+    (only what git tracks counts as committed)."""
     identity = ["-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "-c", "commit.gpgsign=false"]
     subprocess.run(["git", "add", "-A"], cwd=project, check=True, capture_output=True)
     subprocess.run(
@@ -48,9 +60,29 @@ def assert_check_score_at_least(project: Path, floor: float) -> None:
         check=True,
         capture_output=True,
     )
-    report = json.loads(run_scaffold("check", str(project), "--format", "json").stdout)
+    report: dict[str, Any] = json.loads(run_scaffold("check", str(project), "--format", "json").stdout)
+    return report
+
+
+def finding(report: dict[str, Any], check_id: str) -> dict[str, Any]:
+    return next(f for f in report["findings"] if f["id"] == check_id)
+
+
+def assert_the_example_is_flagged(project: Path, *example_files: str) -> None:
+    """A render still holding the template's example fails EN7, which names the files and the fix."""
+    en7 = finding(check_report(project), "EN7")
+    assert en7["status"] == "fail", en7
+    assert all(name in en7["detail"] for name in example_files), en7
+    assert "Make it yours" in en7.get("fix", ""), en7
+
+
+def assert_check_score_at_least(project: Path, floor: float) -> None:
+    """`scaffold check` scores the generated project at ``floor`` or more, with EN7 (not the
+    template's example) passing; failing ids in the message."""
+    report = check_report(project)
     failing = {f["id"]: f.get("detail") for f in report["findings"] if f["status"] == "fail"}
     assert report["score"]["total"] >= floor, failing
+    assert finding(report, "EN7")["status"] == "pass", finding(report, "EN7")
     # The same evidence makes its resume bullets: every number is in a results file, with its key.
     bullets = json.loads(run_scaffold("bullets", str(project), "--format", "json").stdout)
     assert 3 <= len(bullets["bullets"]) <= 5, bullets

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from scaffold import templates
 from scaffold.check.evidence.catalog import COMPANIONS, FRAMEWORK_PACKAGES, IMPORT_NAMES, NOT_IMPORTED_BY_DESIGN
 from scaffold.check.evidence.ci import CiConfig
 from scaffold.check.evidence.dependencies import Dependencies, Dependency
@@ -277,14 +278,21 @@ class EN7(EngineeringCheck):
             "failures) are unchanged"
         )
         evidence = [Location(path) for path in template_origin.residue[:3]]
+        kind = templates.kind(baseline.kind)
+        first = kind.make_it_yours if kind is not None else None
+        path = f"; make it yours: `{first}`, then the README's 'Make it yours' section" if first else ""
         if template_origin.residue:
             return failed(
                 f"still the example of {where}: {', '.join(template_origin.residue[:4])} "
-                f"{'is' if len(template_origin.residue) == 1 else 'are'} the template's own; {kept_note}",
+                f"{'is' if len(template_origin.residue) == 1 else 'are'} the template's own; {kept_note}{path}",
                 *evidence,
             )
         if share >= README_KEPT_FAIL:
-            return failed(f"own data, but most of the README's story is {where}'s: {kept_note}", Location("README.md"))
+            return failed(
+                f"own data, but most of the README's story is {where}'s: {kept_note}; write the problem, data, "
+                "results and failures in your own words",
+                Location("README.md"),
+            )
         if share >= README_KEPT_HALF:
             return partially_passed(
                 0.5, f"own data; the README's story keeps much of {where}'s text: {kept_note}", Location("README.md")

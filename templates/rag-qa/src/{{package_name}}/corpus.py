@@ -136,9 +136,27 @@ def import_corpus(
     )
     if readme.is_file():
         text = readme.read_text(encoding="utf-8")
-        if "<!-- results:corpus -->" in text:
-            write_text_atomic(readme, replace_block(text, "corpus", corpus_markdown(card)))
+        for block, render in (("corpus", corpus_markdown), ("licence", licence_markdown)):
+            if f"<!-- results:{block} -->" in text:
+                text = replace_block(text, block, render(card))
+        if card.description:
+            text = _with_opening(text, card.description)
+        write_text_atomic(readme, text)
     return ImportResult(card, skipped, retired, moved)
+
+
+_OPENING = re.compile(r"\A(# [^\n]+\n\n)([^\n<#][^\n]*(?:\n[^\n<#][^\n]*)*)")
+
+
+def _with_opening(readme: str, description: str) -> str:
+    """The README's opening paragraph (under its title) becomes the corpus's description: the
+    example's one-line pitch is not the user's project."""
+    return _OPENING.sub(lambda m: m.group(1) + description, readme, count=1)
+
+
+def licence_markdown(card: DatasetCard) -> str:
+    """The README's licence line for the data, from the card."""
+    return f"The corpus, {card.title}, comes from {card.source}; its licence: {card.licence}."
 
 
 def _record(document: Document, name: str) -> dict[str, str]:

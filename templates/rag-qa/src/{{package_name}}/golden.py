@@ -193,8 +193,8 @@ def offline_question(heading: str | None, passage: str, title: str = "") -> tupl
 
 
 def _sentence_case(heading: str) -> str:
-    """"Paired Significance Tests" -> "paired significance tests"; names such as FastAPI, HTTP/2 or
-    pgvector keep their case."""
+    """A Title Case heading in sentence case ("Paired Significance Tests" -> "paired significance
+    tests"); names such as FastAPI, HTTP/2 or pgvector keep their case."""
     return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in heading.split())
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .corpus import corpus_markdown, load_card
+from .corpus import corpus_markdown, licence_markdown, load_card
 from .results import from_results, markdown_table, provenance_line
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "ndcg@10")
@@ -216,8 +216,14 @@ def corpus_block(results_dir: Path) -> str | None:
     return corpus_markdown(card) if card is not None else None
 
 
+def licence_block(results_dir: Path) -> str | None:
+    card = load_card()
+    return licence_markdown(card) if card is not None else None
+
+
 RENDERERS = {
     "corpus": corpus_block,
+    "licence": licence_block,
     "dataset": from_results("eval", dataset_markdown),
     "eval": from_results("eval", eval_markdown),
     "failures": from_results("eval", failures_markdown),
