@@ -31,7 +31,7 @@ def test_a_fresh_render_is_the_templates_example(fresh: Path) -> None:
     assert en7.status is Status.FAIL
     assert "data/seattle-weather.csv" in en7.verdict.detail and "evals/tasks.jsonl" in en7.verdict.detail
     assert "100% of the" in en7.verdict.detail and "story" in en7.verdict.detail
-    assert "Make it yours" in en7.fix
+    assert "Make it yours" in en7.fix and "`make load-csv CSV=" in en7.verdict.detail  # the first command
 
 
 def test_own_data_and_an_own_readme_pass(fresh: Path, tmp_path: Path) -> None:
@@ -49,6 +49,7 @@ def test_a_renamed_copy_of_the_example_data_is_still_the_example(fresh: Path, tm
     (project / "data" / "seattle-weather.csv").rename(project / "data" / "my-data.csv")
     (project / "evals" / "tasks.jsonl").write_text("{}\n")
     origin = template_origin(build_file_index(project))
+    assert (fresh / "tests/data/seattle-weather.csv").is_file()  # the tests' own copy is a fixture, not residue
     assert origin.residue == ("data/my-data.csv",)
 
 

@@ -230,6 +230,15 @@ def replace_block(text: str, block: str, content: str) -> str:
     return pattern.sub(lambda m: m.group(1) + content.strip("\n") + m.group(2), text, count=1)
 
 
+_OPENING = re.compile(r"\A(# [^\n]+\n\n)([^\n<#][^\n]*(?:\n[^\n<#][^\n]*)*)")
+
+
+def with_opening(readme: str, description: str) -> str:
+    """The README's opening paragraph, under its title, replaced by ``description``: the example's
+    one-line pitch is not the user's project once their data is in."""
+    return _OPENING.sub(lambda m: m.group(1) + description.strip(), readme, count=1)
+
+
 # A README block's renderer: given the results directory, its Markdown, or None when the
 # results it needs have not been written yet.
 Renderer = Callable[[Path], "str | None"]

@@ -83,15 +83,25 @@ def template_origin(files: FileIndex) -> TemplateOrigin:
         baseline = render_baseline(answers)
     except (render.RenderError, templates.TemplateError) as exc:
         return TemplateOrigin(answers, problem=f"the recorded template cannot be rendered again: {exc}")
-    # the example's content anywhere in the tree is residue (a renamed copy is still the example)
+    # the example's content anywhere in the tree is residue (a renamed copy is still the example),
+    # except as a test's fixture: the template's own tests keep a copy to test the engineering on
     wanted = set(baseline.example.values())
     residue = tuple(
         indexed.path
         for indexed in files
-        if indexed.size in baseline.example_sizes and files.sha256(indexed.path, MAX_EXAMPLE_FILE) in wanted
+        if indexed.size in baseline.example_sizes
+        and not _is_test_fixture(indexed.path)
+        and files.sha256(indexed.path, MAX_EXAMPLE_FILE) in wanted
     )
     readme = files.read_text("README.md") or ""
     return TemplateOrigin(answers, baseline, residue=residue, readme_kept=readme_overlap(baseline.readme, readme))
+
+
+_TEST_DIRS = frozenset({"tests", "test", "testdata", "fixtures"})
+
+
+def _is_test_fixture(path: str) -> bool:
+    return any(part in _TEST_DIRS for part in path.split("/")[:-1])
 
 
 # The parts of a README that tell the author's story (what it is for, on which data, what it measured,

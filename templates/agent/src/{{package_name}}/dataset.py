@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +55,8 @@ class DatasetCard(BaseModel):
     forced_types: dict[str, ColumnType] = {}
     columns: list[CardColumn]
     loaded_utc: str
+    licence: str = ""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,17 @@ def relative_source(path: Path) -> str:
         return str(resolved)
 
 
-def write_card(path: Path, report: LoadReport, source: Path, forced: dict[str, ColumnType]) -> DatasetCard:
+def write_card(
+    path: Path,
+    report: LoadReport,
+    source: Path,
+    forced: dict[str, ColumnType],
+    licence: str = "",
+    description: str = "",
+) -> DatasetCard:
     card = DatasetCard(
+        licence=licence.strip()[:200],
+        description=description.strip()[:400],
         table=report.table,
         source=relative_source(source),
         sha256=report.source_sha256,
@@ -132,6 +145,50 @@ def write_card(path: Path, report: LoadReport, source: Path, forced: dict[str, C
     partial.write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
     os.replace(partial, path)
     return card
+
+
+# The example's files, moved to .data/example/ (outside the repository) once your table is loaded
+EXAMPLE_FILES = (Path("data/seattle-weather.csv"), Path("data/README.md"), Path("data/LICENSE-vega-datasets.txt"))
+EXAMPLE_ARCHIVE = Path(".data/example")
+
+
+def retire_example() -> list[str]:
+    """Move the weather example out of the repository: the project is about your table now."""
+    moved = []
+    if EXAMPLE_FILES[0].is_file():  # its README and licence go with it (your data/ may have its own)
+        for path in EXAMPLE_FILES:
+            if path.is_file():
+                EXAMPLE_ARCHIVE.mkdir(parents=True, exist_ok=True)
+                os.replace(path, EXAMPLE_ARCHIVE / path.name)
+                moved.append(path.as_posix())
+    return moved
+
+
+def problem_markdown(card: DatasetCard, tasks: Sequence[Any] = ()) -> str:
+    """The README's problem-and-dataset text, from the card and the task file (numbers are theirs)."""
+    columns = ", ".join(f"`{c.name}` ({c.type})" for c in card.columns)
+    lines = [card.description, ""] if card.description else []
+    lines.append(
+        f"- **Data**: `{card.source}`, **{card.rows:,} rows** ({card.rejected_rows} rejected on load), loaded into "
+        f"PostgreSQL as table `{card.table}` with the columns {columns}. The dataset card `data/dataset.json` records "
+        f"the file's SHA-256 (`{card.sha256[:12]}`) that every result's `dataset_hash` covers"
+        + (f"; licence: {card.licence}." if card.licence else ".")
+    )
+    splits = Counter(getattr(task, "split", None) for task in tasks)
+    if tasks:
+        lines.append(
+            f"- **Tasks**: `evals/tasks.jsonl`, **{len(tasks)} questions** expanded by `make tasks` from "
+            "`evals/task_templates.yaml`, each answer computed by SQL on the table: "
+            f"{splits['example']} worked examples, **{splits['dev']} dev** and **{splits['test']} held-out test** "
+            "tasks; see `evals/README.md`."
+        )
+    else:
+        lines.append("- **Tasks**: not written yet: `make tasks-init`, edit the templates, then `make tasks`.")
+    return "\n".join(lines)
+
+
+def licence_markdown(card: DatasetCard) -> str:
+    return f"The data, `{card.source}`, is under its own terms: {card.licence or 'not stated (LICENCE= on load)'}."
 
 
 def card_options(card: DatasetCard, base: CsvOptions) -> CsvOptions:

@@ -7,7 +7,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .dataset import licence_markdown, problem_markdown, read_card
 from .results import from_results, load_results, markdown_table, provenance_line, read_jsonl, sample_note
+from .settings import Settings
+from .tasks import TaskFileError, load_tasks
 
 
 def eval_markdown(result: Mapping[str, Any]) -> str:
@@ -228,7 +231,27 @@ def _failures(results_dir: Path) -> str | None:
 
 
 # The README's generated blocks, each rendered from its results file (`make report`).
+def _problem(results_dir: Path) -> str | None:
+    """The problem-and-dataset text from your dataset card and task file; None while the example runs."""
+    settings = Settings()
+    card = read_card(settings.dataset_card)
+    if card is None:
+        return None
+    try:
+        tasks = load_tasks(settings.tasks_path, table=card.table)
+    except TaskFileError:  # not written yet, or still the example's: the text says so
+        tasks = []
+    return problem_markdown(card, tasks)
+
+
+def _licence(results_dir: Path) -> str | None:
+    card = read_card(Settings().dataset_card)
+    return licence_markdown(card) if card is not None else None
+
+
 RENDERERS = {
+    "problem": _problem,
+    "licence": _licence,
     "eval": _eval,
     "failures": _failures,
     "ablation": from_results("ablation", ablation_markdown),

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .documents import DataError, Document, load_corpus_jsonl, load_folder
-from .results import BASELINE_PATH, RESULTS_DIR, replace_block, set_aside, write_text_atomic
+from .results import BASELINE_PATH, RESULTS_DIR, replace_block, set_aside, with_opening, write_text_atomic
 
 CORPUS_DIR = Path("data/corpus")
 CARD_PATH = CORPUS_DIR / "card.json"
@@ -140,18 +140,9 @@ def import_corpus(
             if f"<!-- results:{block} -->" in text:
                 text = replace_block(text, block, render(card))
         if card.description:
-            text = _with_opening(text, card.description)
+            text = with_opening(text, card.description)
         write_text_atomic(readme, text)
     return ImportResult(card, skipped, retired, moved)
-
-
-_OPENING = re.compile(r"\A(# [^\n]+\n\n)([^\n<#][^\n]*(?:\n[^\n<#][^\n]*)*)")
-
-
-def _with_opening(readme: str, description: str) -> str:
-    """The README's opening paragraph (under its title) becomes the corpus's description: the
-    example's one-line pitch is not the user's project."""
-    return _OPENING.sub(lambda m: m.group(1) + description, readme, count=1)
 
 
 def licence_markdown(card: DatasetCard) -> str:
