@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test e2e lint eval bench bench-check docs catalog ci tiers clean
+.PHONY: help setup browser test e2e lint eval bench bench-check docs catalog ci tiers clean
 # The agent's end-to-end module runs beside the other tests: its local model server runs on all
 # cores but one, which leaves a core free. Its output is printed when it ends.
 AGENT_E2E := tests/e2e/test_agent_project.py
@@ -17,6 +17,11 @@ $(BIN)/python:
 
 setup: $(BIN)/python ## Install scaffold with its dev tools into .venv
 	$(BIN)/pip install -e ".[dev]"
+
+browser: ## A headless Chromium for the rag-qa page screenshot in the end-to-end tier (Debian, as root; skipped otherwise)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; } \
+	  || echo "No Chromium here: the end-to-end tier skips the page screenshot."
 
 test: ## Fast tier: scaffold's own tests
 	$(BIN)/pytest -q -m "not e2e"
@@ -44,7 +49,7 @@ docs: ## Regenerate the check list in README.md from the checks
 catalog: ## Regenerate the kind questions in templates/copier.yml from templates/kinds.yml
 	$(BIN)/python -m scaffold.catalog templates/copier.yml
 
-ci: setup lint ## What .ci/run runs: install, lint, calibration eval, every test tier
+ci: setup browser lint ## What .ci/run runs: install, lint, calibration eval, every test tier
 	$(BIN)/python evals/check/run.py
 	$(MAKE) --no-print-directory tiers
 

@@ -137,7 +137,7 @@ def test_rag_qa_make_it_yours_on_documentation_the_template_does_not_ship(rag_pr
         "DESCRIPTION=Answers questions about the Python packages this project runs on, from their own documentation.",
     )
     card = json.loads((rag_project / "data/corpus/card.json").read_text())
-    assert card["documents"] == len(pages) and card["collection"] == "package_docs"
+    assert card["documents"] == len(pages) and card["name"] == "package-docs"
     assert not (rag_project / "data/corpus/python-stdlib-3.11.jsonl").exists()
     step("ingest")
     step("golden-draft", "COUNT=200")
@@ -157,8 +157,8 @@ def test_rag_qa_make_it_yours_on_documentation_the_template_does_not_ship(rag_pr
     step("bench")
     step("demo")
     result = json.loads((rag_project / "results/eval.json").read_text())
-    assert result["run"]["dataset_hash"] == card["content_hash"]
-    assert result["run"]["config"]["collection"] == "package_docs"
+    assert result["run"]["config"]["dataset_card"]["sha256"] == card["sha256"]
+    assert result["run"]["config"]["collection"] == "package_docs" and result["run"]["dataset_hash"]
     assert set(result["metrics"]["dataset"]["golden_origins"]) == {"reviewed-offline-draft"}
     assert result["metrics"]["retrieval"]["hit@10"] > 0.5
     evals_readme = (rag_project / "evals/README.md").read_text()
@@ -252,7 +252,9 @@ def test_vllm_bench_scores_at_least_95_with_scaffold_check(vllm_bench_project: P
         make(vllm_bench_project, "bench")
     make(vllm_bench_project, "demo")
     assert (vllm_bench_project / "docs/demo.svg").stat().st_size > 5_000
-    assert_check_score_at_least(vllm_bench_project, 95)
+    # Its make-it-yours path (`make use-model`, then a sweep) needs a GPU: here the render stays
+    # the example, which EN7 says, and everything else is scored.
+    assert_check_score_at_least(vllm_bench_project, 95, example_files=("configs/gpu.yaml",))
 
 
 def test_rag_qa_with_custom_names_collects_its_whole_suite(rag_project: Path, workspace: Path) -> None:

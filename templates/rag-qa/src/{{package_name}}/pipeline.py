@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 from . import store
 from .answering import Answer, ExtractiveAnswerer, LLMAnswerer
 from .chunking import Chunk, chunk_documents
+from .corpus import load_card
 from .database import DatabaseUnavailable, connect, database_url, redact
 from .documents import Document, load_corpus_jsonl
 from .embedding import Embedder
@@ -127,6 +128,9 @@ class RagPipeline:
             "answerer": self.answerer.mode,
             **extra_config,
         }
+        card = load_card(s.data_card)
+        if card is not None and card.collection == s.collection:  # your corpus: its card's name and hash
+            config["dataset_card"] = {"name": card.name, "sha256": card.sha256, "documents": card.documents}
         models = {
             "embedding": self.embedder.model_name,
             "embedding_device": self.embedder.device,
