@@ -45,10 +45,11 @@ def run_ingest_bench(
         with ray_runtime(workers, pipeline.settings.ray_address) as where:
             start_s = time.perf_counter() - tick
             log(f"Ray Data ingest with {workers} worker(s) on {where}")
-            report = ingest_on_ray(pipeline, documents, collection=ray_collection(workers), rebuild=True, workers=workers)
+            collection = ray_collection(workers)
+            report = ingest_on_ray(pipeline, documents, collection=collection, rebuild=True, workers=workers)
         runs.append(_run_row("ray", workers, CPUS_PER_WORKER, report, start_s=start_s))
         log(_summary(runs[-1]))
-        collections.append(ray_collection(workers))
+        collections.append(collection)
     with pipeline.pool.connection() as conn:
         contents = {name: _contents(conn, name) for name in collections}
         for name in collections:

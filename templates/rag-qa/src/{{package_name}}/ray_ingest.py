@@ -38,7 +38,7 @@ def require_ray() -> Any:
     """The ``ray`` module with Ray Data, or a UserError saying how to install it."""
     try:
         import ray
-        import ray.data  # noqa: F401  (Ray Data is a separate part of the package)
+        import ray.data  # Ray Data ships with `ray[data]`, not with plain `ray`
     except ImportError:
         raise UserError(
             "Ingesting on Ray needs the ray extra: run `make ingest-ray` (it installs it) "
@@ -117,13 +117,14 @@ class ChunkAndEmbed:
             if digest not in self.present and digest not in wanted:
                 wanted[digest] = chunk.embedding_text
         vectors = np.zeros((len(chunks), self.embedder.dimension), dtype=np.float32)
-        tick = time.perf_counter()
+        seconds = 0.0
         if wanted:
+            tick = time.perf_counter()
             computed = dict(zip(wanted, self.embedder.encode(list(wanted.values())), strict=True))
+            seconds = time.perf_counter() - tick
             for row, digest in enumerate(hashes):
                 if digest in computed:
                     vectors[row] = computed[digest]
-        seconds = time.perf_counter() - tick
         urls = {d.doc_id: d.url for d in documents}
         return {
             "doc_id": np.array([c.doc_id for c in chunks], dtype=object),
