@@ -76,6 +76,8 @@ def _run_row(
         "added": report.added,
         "seconds": round(report.seconds, 3),
         "chunks_per_s": round(report.added / report.seconds, 2) if report.seconds else None,
+        # Time spent in the model's encode, summed over workers: the rest is start-up and data movement.
+        "embed_seconds": round(report.embed_seconds, 3),
         "ray_start_s": round(start_s, 3) if workers else None,
     }
 

@@ -218,11 +218,15 @@ def ingest_ray_markdown(result: dict[str, Any]) -> str:
             r["added"],
             f"{r['seconds']:.1f}",
             f"{r['chunks_per_s']:.1f}",
+            f"{r['embed_seconds']:.1f}",
             "" if r["ray_start_s"] is None else f"{r['ray_start_s']:.1f}",
         ]
         for r in m["runs"]
     ]
-    table = markdown_table(["ingest path", "threads per worker", "chunks", "seconds", "chunks/s", "Ray start s"], rows)
+    table = markdown_table(
+        ["ingest path", "threads per worker", "chunks", "seconds", "chunks/s", "encode s (all workers)", "Ray start s"],
+        rows,
+    )
     same = all(m["identical_to_in_process"].values())
     verdict = "the same chunks (content hash, document, position, text)" if same else "**different chunks**"
     load = m["load_average_1m"]
