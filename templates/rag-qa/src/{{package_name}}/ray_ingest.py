@@ -14,6 +14,7 @@ optional extra: ``pip install -e '.[ray]'`` (``make ingest-ray`` installs it whe
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -140,6 +141,12 @@ class ChunkAndEmbed:
         }
 
 
+def _blocks(documents: int, workers: int) -> int:
+    """One block per task's worth of documents, so no worker idles while another finishes a long
+    block; capped so that a large corpus is not cut into more blocks than are worth scheduling."""
+    return max(1, min(math.ceil(documents / DOCUMENTS_PER_TASK), workers * 32))
+
+
 def ingest_on_ray(
     pipeline: RagPipeline,
     documents: Sequence[Document],
@@ -169,7 +176,7 @@ def ingest_on_ray(
         on_gpu = pipeline.embedder.device.startswith("cuda")
         rows = ray.data.from_items(
             [{"doc_id": d.doc_id, "title": d.title, "text": d.text, "url": d.url} for d in documents],
-            override_num_blocks=max(1, min(len(documents), workers * 4)),
+            override_num_blocks=_blocks(len(documents), workers),
         ).map_batches(
             ChunkAndEmbed,
             batch_size=DOCUMENTS_PER_TASK,

@@ -231,7 +231,7 @@ def ingest_ray_markdown(result: dict[str, Any]) -> str:
     verdict = "the same chunks (content hash, document, position, text)" if same else "**different chunks**"
     load = m["load_average_1m"]
     return (
-        f"First {m['documents']} of {m['corpus_documents']} corpus documents, {m['chunks']} chunks, every chunk "
+        f"First {m['documents']:,} of {m['corpus_documents']:,} corpus documents, {m['chunks']:,} chunks, every chunk "
         f"embedded in each run; {m['cpu_count']} CPUs, load average {load['before']:.1f} before and "
         f"{load['after']:.1f} after. Each Ray collection holds {verdict} as the in-process one.\n\n{table}\n\n"
         + provenance_line(result, "results/ingest_ray.json")
