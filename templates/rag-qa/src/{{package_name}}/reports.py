@@ -209,6 +209,35 @@ def scale_markdown(result: dict[str, Any]) -> str:
     )
 
 
+def ingest_ray_markdown(result: dict[str, Any]) -> str:
+    m = result["metrics"]
+    rows = [
+        [
+            "in process" if r["workers"] is None else f"Ray Data, {r['workers']} worker(s)",
+            r["threads_per_worker"],
+            r["added"],
+            f"{r['seconds']:.1f}",
+            f"{r['chunks_per_s']:.1f}",
+            f"{r['embed_seconds']:.1f}",
+            "" if r["ray_start_s"] is None else f"{r['ray_start_s']:.1f}",
+        ]
+        for r in m["runs"]
+    ]
+    table = markdown_table(
+        ["ingest path", "threads per worker", "chunks", "seconds", "chunks/s", "encode s (all workers)", "Ray start s"],
+        rows,
+    )
+    same = all(m["identical_to_in_process"].values())
+    verdict = "the same chunks (content hash, document, position, text)" if same else "**different chunks**"
+    load = m["load_average_1m"]
+    return (
+        f"First {m['documents']:,} of {m['corpus_documents']:,} corpus documents, {m['chunks']:,} chunks, every chunk "
+        f"embedded in each run; {m['cpu_count']} CPUs, load average {load['before']:.1f} before and "
+        f"{load['after']:.1f} after. Each Ray collection holds {verdict} as the in-process one.\n\n{table}\n\n"
+        + provenance_line(result, "results/ingest_ray.json")
+    )
+
+
 # The README's generated blocks, each rendered from its results file (`make report`).
 def corpus_block(results_dir: Path) -> str | None:
     """The problem-and-dataset text from data/corpus/card.json; None while the example runs."""
@@ -231,4 +260,5 @@ RENDERERS = {
     "lexical": from_results("ablation", lexical_choice_markdown),
     "bench": from_results("bench", bench_markdown),
     "scale": from_results("scale", scale_markdown),
+    "ingest_ray": from_results("ingest_ray", ingest_ray_markdown),
 }

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     bm25_b: float = Field(0.75, ge=0, le=1)
     bm25_term_depth: int = Field(1000, ge=10, description="postings read per query term, best first")
 
+    ray_workers: int = Field(2, ge=1, description="Ray actors that chunk and embed in `make ingest-ray`")
+    ray_address: str | None = Field(None, description="a Ray cluster to ingest on; unset = Ray started locally")
+
     llm_base_url: str | None = None
     llm_model: str = "gemma-3-270m"
     llm_api_key: str | None = None

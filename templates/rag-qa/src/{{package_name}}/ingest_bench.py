@@ -1,0 +1,94 @@
+"""Ingest throughput, in process and on Ray Data with 1..N local workers (``make bench-ray``).
+
+Every run indexes the same documents into a fresh collection of its own, embedding every chunk
+(no vectors copied from another collection), and the collections are then compared row by row:
+the Ray path must store exactly the chunks the in-process path stores. Chunks per second counts
+the whole ingest (chunk, embed, store); for Ray it includes starting the actors and loading the
+model in each, and Ray's own start-up is reported beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from psycopg import sql
+
+from . import store
+from .documents import Document
+from .pipeline import IngestReport, RagPipeline
+from .ray_ingest import CPUS_PER_WORKER, ingest_on_ray, ray_runtime
+
+IN_PROCESS_COLLECTION = "bench_ingest_in_process"
+
+
+def ray_collection(workers: int) -> str:
+    return f"bench_ingest_ray_{workers}"
+
+
+def run_ingest_bench(
+    pipeline: RagPipeline, documents: Sequence[Document], worker_counts: Sequence[int], log: Callable[[str], None]
+) -> dict[str, Any]:
+    import torch
+
+    load_before = os.getloadavg()[0]
+    runs: list[dict[str, Any]] = []
+    log(f"in-process ingest of {len(documents)} documents")
+    report = pipeline.ingest(documents, collection=IN_PROCESS_COLLECTION, rebuild=True, reuse_vectors=False)
+    runs.append(_run_row("in-process", None, torch.get_num_threads(), report, start_s=0.0))
+    log(_summary(runs[-1]))
+    collections = [IN_PROCESS_COLLECTION]
+    for workers in worker_counts:
+        tick = time.perf_counter()
+        with ray_runtime(workers, pipeline.settings.ray_address) as where:
+            start_s = time.perf_counter() - tick
+            log(f"Ray Data ingest with {workers} worker(s) on {where}")
+            collection = ray_collection(workers)
+            report = ingest_on_ray(pipeline, documents, collection=collection, rebuild=True, workers=workers)
+        runs.append(_run_row("ray", workers, CPUS_PER_WORKER, report, start_s=start_s))
+        log(_summary(runs[-1]))
+        collections.append(collection)
+    with pipeline.pool.connection() as conn:
+        contents = {name: _contents(conn, name) for name in collections}
+        for name in collections:
+            store.drop_collection(conn, name)
+    reference = contents[IN_PROCESS_COLLECTION]
+    return {
+        "documents": len(documents),
+        "chunks": runs[0]["chunks"],
+        "runs": runs,
+        "identical_to_in_process": {name: contents[name] == reference for name in collections[1:]},
+        "cpu_count": os.cpu_count(),
+        "load_average_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
+    }
+
+
+def _run_row(
+    path: str, workers: int | None, threads_per_worker: int, report: IngestReport, *, start_s: float
+) -> dict[str, Any]:
+    return {
+        "path": path,
+        "workers": workers,
+        "threads_per_worker": threads_per_worker,
+        "chunks": report.chunks,
+        "added": report.added,
+        "seconds": round(report.seconds, 3),
+        "chunks_per_s": round(report.added / report.seconds, 2) if report.seconds else None,
+        # Time spent in the model's encode, summed over workers: the rest is start-up and data movement.
+        "embed_seconds": round(report.embed_seconds, 3),
+        "ray_start_s": round(start_s, 3) if workers else None,
+    }
+
+
+def _summary(row: dict[str, Any]) -> str:
+    who = "in-process" if row["workers"] is None else f"Ray, {row['workers']} worker(s)"
+    return f"{who}: {row['added']} chunks in {row['seconds']:.1f} s = {row['chunks_per_s']} chunks/s"
+
+
+def _contents(conn: Any, collection: str) -> set[tuple[str, str, int, str]]:
+    rows = conn.execute(
+        sql.SQL("SELECT content_hash, doc_id, ordinal, text FROM {t}").format(t=store.table_name(collection))
+    ).fetchall()
+    return {(r[0], r[1], r[2], r[3]) for r in rows}
