@@ -138,13 +138,16 @@ def _sections(text: str) -> list[tuple[str | None, str]]:
 
 # Headings of the project around a manual rather than of its subject: nobody asks the manual about them
 _BOILERPLATE = re.compile(
-    r"^(history|change ?log|changes|release notes?|releases?|news|what'?s new|unreleased|contribut\w*|community|"
-    r"sponsor\w*|acknowledge?ments?|thanks|credits|authors?|maintainers?|donat\w*|funding|support|versioning|"
+    r"^(history|change ?log|changes|release notes?|releases?|news|unreleased|contribut\w*|community|"
+    r"sponsor\w*|acknowledge?ments?|thanks|credits|authors?|maintainers?|donat\w*|funding|versioning|"
     r"documentation|docs|links|contents|table of contents|toc|related( projects)?|see also|citation|citing|"
     r"security|code of conduct|added|changed|fixed|removed|deprecated|bug ?fixes|breaking changes|misc\w*|"
-    r"other|notes?|todo|faq|badges?|status|license and copyright)\b",
+    r"other|notes?|todo|faq|badges?|status|license and copyright|what\W?s (new|changed)|version \d|new features|"
+    r"fixes|improvements|additional notes|testimonials|show your support|who uses this)\b",
     re.I,
 )
+# Headings that are boilerplate only on their own ("Support", not "Support for proxies")
+_BOILERPLATE_EXACT = frozenset({"why", "help", "motivation", "welcome", "support", "users", "resources"})
 _VERSION = re.compile(r"^\[?v?\d+(\.\d+)+|^\d{4}-\d{2}-\d{2}")
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:|[^\w\s`'\"().,:;!?/+#&<>=*-]")
 
@@ -171,7 +174,7 @@ def offline_question(heading: str | None, passage: str, title: str = "") -> tupl
     if heading:
         heading = " ".join(_SHORTCODE.sub(" ", heading).split())
         topic = heading.rstrip(":?.").strip()
-        if not topic or _BOILERPLATE.match(topic) or _VERSION.match(topic):
+        if not topic or _BOILERPLATE.match(topic) or topic.lower() in _BOILERPLATE_EXACT or _VERSION.match(topic):
             return None  # "Contributing", "Changelog", "1.4.2 (2024-03-01)": not what users ask
         if heading.endswith("?") and len(heading.split()) >= 3 and not _PRONOUN_IN.search(heading):
             return heading, reference  # the manual asks it itself ("Why should I use it?")
@@ -206,11 +209,18 @@ def subject_of(document: Document, heading: str | None = None) -> str:
     """What a document is about, for a question: its title without markup, else its file name (a
     page titled by the section a question comes from names no subject: "install Installation")."""
     title = " ".join(_SHORTCODE.sub(" ", _clean(document.title)).split()).strip("#`* ")
+    if heading and heading.lower() in title.lower() and _words(heading):  # "narwhals: Installation"
+        start = title.lower().index(heading.lower())
+        title = (title[:start] + title[start + len(heading) :]).strip(" :-\u2013\u2014|/")
     if heading and _words(title) and _words(title) <= _words(heading):
         title = ""
+    product, colon, _section = title.partition(": ")
+    if colon and 0 < len(product) <= 40:  # "RouterOS: VLANs" is a page of RouterOS's manual
+        title = product
     if not title or len(title) > 60 or any(mark in title for mark in "<>[]()!{}"):
-        stem = re.sub(r"([-_ ]\d+)+$", "", Path(document.doc_id).stem)  # "httpx-02" -> "httpx"
-        title = stem.replace("-", " ").replace("_", " ")
+        path = Path(document.doc_id)
+        stem = re.sub(r"([-_ ]?\d+)+$", "", path.stem)  # "httpx-02" -> "httpx"; "pgvector/00" -> "pgvector"
+        title = (stem or path.parent.name or path.stem).replace("-", " ").replace("_", " ")
     return title
 
 
