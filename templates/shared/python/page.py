@@ -1,8 +1,11 @@
-"""The page `make serve` shows at `/`: a question box, the answer and its cited sources.
+"""The page `make serve` shows at `/`: a question box and, for each question asked, the answer
+and what it rests on (cited sources, or tool calls).
 
 One self-contained HTML document: no script, style sheet, font or image is fetched from anywhere,
 and its Content-Security-Policy allows nothing but this origin and the page's own inline script
-(by its hash). Everything the API returns is inserted as text, never as HTML.
+(by its hash). Everything the API returns is inserted as text, never as HTML. A project supplies
+``ask_script``: the body of ``async function ask(question, entry)``, which calls its API and fills
+the entry's ``.a`` (answer), ``.meta`` (how it was made) and ``.sources`` (a list) elements.
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ import base64
 import hashlib
 from html import escape
 
-SCRIPT = """
+_SHELL_SCRIPT = """
 const form = document.getElementById("ask");
 const history = document.getElementById("history");
 const status = document.getElementById("status");
-function item(question) {
+function entry(question) {
   const li = document.createElement("li");
   for (const [cls, text] of [["q", question], ["label", ""], ["a", "…"], ["meta", ""]]) {
     const el = document.createElement(cls === "q" ? "h2" : "p");
@@ -29,36 +32,34 @@ function item(question) {
   history.prepend(li);
   return li;
 }
+function addSource(li, text) {
+  const item = document.createElement("li");
+  item.textContent = text;
+  li.querySelector(".sources").appendChild(item);
+}
+async function failure(response) {
+  try {
+    const body = await response.json();
+    return typeof body.detail === "string" ? body.detail : response.statusText;
+  } catch (error) {
+    return response.statusText;
+  }
+}
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const question = form.question.value.trim();
   if (!question) return;
-  const li = item(question);
+  const li = entry(question);
   li.dataset.state = "asking";
   status.textContent = "asking…";
   try {
-    const response = await fetch("ask", {
-      method: "POST",
-      headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({question}),
-    });
-    const body = await response.json();
-    if (!response.ok) throw new Error(typeof body.detail === "string" ? body.detail : response.statusText);
-    li.querySelector(".a").textContent = body.answer;
-    const total = Object.values(body.timings_ms).reduce((a, b) => a + b, 0);
-    li.querySelector(".meta").textContent = `${body.mode} · ${body.model} · ${total.toFixed(0)} ms`;
-    for (const c of body.citations) {
-      const source = document.createElement("li");
-      source.textContent = `[${c.number}] ${c.title} (${c.doc_id})`;
-      li.querySelector(".sources").appendChild(source);
-    }
+    await ask(question, li);
     li.dataset.state = "done";
-    status.textContent = "";
   } catch (error) {
     li.querySelector(".a").textContent = `error: ${error.message}`;
     li.dataset.state = "failed";
-    status.textContent = "";
   }
+  status.textContent = "";
 });
 """
 
@@ -78,19 +79,22 @@ ol.sources { font-size: .9rem; color: #33405a; }
 """
 
 
-def _hash(script: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+def script_of(ask_script: str) -> str:
+    """The page's one inline script: the project's ``ask`` and the shared form handling."""
+    return "async function ask(question, li) {" + ask_script + "}\n" + _SHELL_SCRIPT
 
 
-# Only this origin, and only the inline script above (by its hash)
-CONTENT_SECURITY_POLICY = (
-    f"default-src 'none'; script-src '{_hash(SCRIPT)}'; style-src 'unsafe-inline'; connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
+def content_security_policy(ask_script: str) -> str:
+    """Only this origin, and only the page's own inline script (by its hash)."""
+    digest = base64.b64encode(hashlib.sha256(script_of(ask_script).encode("utf-8")).digest()).decode("ascii")
+    return (
+        f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; connect-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
-def page(title: str, subtitle: str) -> str:
-    """The page for a project: ``title`` and ``subtitle`` are the project's own (escaped here)."""
+def page(title: str, subtitle: str, ask_script: str, placeholder: str = "Ask a question") -> str:
+    """The page for a project: ``title``, ``subtitle`` and ``placeholder`` are escaped here."""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -101,11 +105,11 @@ def page(title: str, subtitle: str) -> str:
 </head>
 <body>
 <header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>
-<form id="ask"><input name="question" maxlength="2000" autocomplete="off" placeholder="Ask a question" required>
+<form id="ask"><input name="question" maxlength="2000" autocomplete="off" placeholder="{escape(placeholder)}" required>
 <button type="submit">Ask</button></form>
 <p id="status" aria-live="polite"></p>
 <ol id="history"></ol>
-<script>{SCRIPT}</script>
+<script>{script_of(ask_script)}</script>
 </body>
 </html>
 """
