@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -224,6 +225,8 @@ def test_agent_make_it_yours_on_a_csv_the_template_does_not_ship(agent_project: 
     step("ablate")
     step("bench")
     step("demo")
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        assert (agent_project / "docs/demo.png").stat().st_size > 10_000  # the page, driven in the browser
     result = json.loads((agent_project / "results/eval.json").read_text())
     assert result["run"]["config"]["table"] == "parcels" and result["run"]["config"]["dataset"].startswith("own")
     assert result["metrics"]["clean"]["tasks"] == splits.count("test")

@@ -1,4 +1,6 @@
-"""`make demo`: real POST /run streams (server-sent events) recorded as an SVG screenshot."""
+"""`make demo`: real POST /run streams (server-sent events) recorded as an SVG screenshot, and,
+where a headless Chromium is installed, the question page at / driven in it with the same tasks
+(each labelled with its exact answer, computed by the task's SQL)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from .api import create_app, parse_sse
+from .browser import screenshot_page
 from .runtime import Runtime
 from .serving import serve_in_thread
 from .tasks import Task
@@ -35,6 +38,13 @@ def record_demo(runtime: Runtime, tasks: Sequence[Task], out: Path, title: str) 
     out.parent.mkdir(parents=True, exist_ok=True)
     recorder.save_svg(str(out), title=title)
     return out
+
+
+def screenshot_demo(runtime: Runtime, tasks: Sequence[Task], out: Path) -> Path:
+    agent = runtime.agent()
+    with serve_in_thread(create_app(lambda: agent, runtime.settings), name="agent API") as base:
+        labelled = [(task.question, f"exact answer {task.answer:g} {task.unit} (the task's SQL)") for task in tasks]
+        return screenshot_page(base, out, labelled)
 
 
 def describe_event(event: dict[str, Any]) -> str:
