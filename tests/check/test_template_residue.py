@@ -98,3 +98,13 @@ def test_drafted_candidates_are_not_an_eval_set(tmp_path: Path) -> None:
     (tmp_path / "evals" / "golden.jsonl").write_text(rows.replace("d", "g", 1))
     paths = [s.path for s in collect_eval_sets(build_file_index(tmp_path)).sets]
     assert paths == ["evals/golden.jsonl"]
+
+
+def test_sections_about_the_engineering_are_not_the_story() -> None:
+    # how failures are handled is the template's code, documented; where the system fails is the author's
+    rendered = "# T\n\nThe example pitch here.\n\n## Architecture\n\n### Failure handling\n\n| a timeout | retried |\n"
+    rendered += "\n## Failure analysis\n\nThe example fails on weather labels often.\n"
+    mine = rendered.replace("The example pitch here.", "My own pitch, in my words.").replace(
+        "The example fails on weather labels often.", "Mine fails on refunds, because of dates."
+    )
+    assert readme_overlap(rendered, mine) == (0, 2)

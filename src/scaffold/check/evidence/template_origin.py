@@ -112,6 +112,9 @@ STORY_HEADING = re.compile(
     r"failure|known (issue|gap)|what (doesn.t|does not) work|lessons|overview|about|motivation|why\b",
     re.I,
 )
+# ...unless the heading names the engineering around it: how failures are handled is the template's
+# code, documented ("Failure handling"), not the author's account of where the system fails
+REFERENCE_HEADING = re.compile(r"handling|handled|architecture|design|reproduc|install|configur|usage", re.I)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # An italic line on its own is a placeholder note ("_Not measured yet: run `make eval`._"), not prose
 _NOTE = re.compile(r"^_[^_].*_$|^\*[^*].*\*$")
@@ -142,7 +145,8 @@ def _story_lines(text: str) -> list[str]:
             while levels and levels[-1][0] >= level:
                 levels.pop()
             inherited = bool(levels) and levels[-1][1]
-            story = inherited or bool(STORY_HEADING.search(heading.group(2)))
+            title = heading.group(2)
+            story = not REFERENCE_HEADING.search(title) and (inherited or bool(STORY_HEADING.search(title)))
             levels.append((level, story))
             continue
         if story and len(stripped.split()) >= 3 and not stripped.startswith("<!--") and not _NOTE.match(stripped):

@@ -141,8 +141,16 @@ def import_corpus(
                 text = replace_block(text, block, render(card))
         if card.description:
             text = with_opening(text, card.description)
+        if "<!-- results:example-findings -->" in text:  # what only the example's numbers showed
+            text = replace_block(text, "example-findings", FINDINGS_NOTE.format(title=card.title))
         write_text_atomic(readme, text)
     return ImportResult(card, skipped, retired, moved)
+
+
+FINDINGS_NOTE = (
+    "_Write here which of your questions fail and why (the table above and `results/eval_cases.jsonl` show "
+    "them): what only your numbers on {title} show._"
+)
 
 
 def licence_markdown(card: DatasetCard) -> str:
