@@ -14,19 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def package_name(project: Path) -> str:
-    answers = (project / ".copier-answers.yml").read_text(encoding="utf-8")
-    for line in answers.splitlines():
-        if line.startswith("package_name:"):
-            return line.split(":", 1)[1].strip().strip("'\"")
-    raise SystemExit(f"{project} has no package_name in .copier-answers.yml; is it a generated rag-qa project?")
+from rag_project import RESULTS, run_command
 
 
 def main() -> None:
@@ -37,14 +28,8 @@ def main() -> None:
     parser.add_argument("--copy-only", action="store_true", help="keep the project's last results/ingest_ray.json")
     args = parser.parse_args()
     project = args.project.resolve()
-    python = project / ".venv" / "bin" / "python"
-    if not python.exists():
-        raise SystemExit(f"{python} is missing: run `make setup` in {project} first.")
     if not args.copy_only:
-        command = ["-m", package_name(project), "bench-ray", "--documents", str(args.documents)]
-        completed = subprocess.run([str(python), *command, "--workers", args.workers], cwd=project, check=False)
-        if completed.returncode != 0:
-            raise SystemExit(f"the project's bench-ray command failed (exit {completed.returncode}); see above.")
+        run_command(project, "bench-ray", "--documents", str(args.documents), "--workers", args.workers)
     source = project / "results" / "ingest_ray.json"
     if not source.is_file():
         raise SystemExit(f"{source} does not exist: run `make bench-ray` in {project}, or drop --copy-only.")

@@ -15,19 +15,10 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def package_name(project: Path) -> str:
-    answers = (project / ".copier-answers.yml").read_text(encoding="utf-8")
-    for line in answers.splitlines():
-        if line.startswith("package_name:"):
-            return line.split(":", 1)[1].strip().strip("'\"")
-    raise SystemExit(f"{project} has no package_name in .copier-answers.yml; is it a generated rag-qa project?")
+from rag_project import RESULTS, run_command
 
 
 def main() -> None:
@@ -36,15 +27,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated collection sizes in chunks")
     args = parser.parse_args()
     project = args.project.resolve()
-    python = project / ".venv" / "bin" / "python"
-    if not python.exists():
-        raise SystemExit(f"{python} is missing: run `make setup` in {project} first.")
     load_before = os.getloadavg()
-    completed = subprocess.run(
-        [str(python), "-m", package_name(project), "scale", "--sizes", args.sizes], cwd=project, check=False
-    )
-    if completed.returncode != 0:
-        raise SystemExit(f"the project's scale command failed (exit {completed.returncode}); see its output above.")
+    run_command(project, "scale", "--sizes", args.sizes)
     result = json.loads((project / "results" / "scale.json").read_text(encoding="utf-8"))
     result["run"]["load_average_1m_5m_15m"] = {"before": list(load_before), "after": list(os.getloadavg())}
     RESULTS.mkdir(exist_ok=True)
