@@ -3,7 +3,6 @@ on the CPU and on the GPU when one is present; HNSW recall against exact search;
 
 from __future__ import annotations
 
-import resource
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -13,10 +12,9 @@ from typing import Any
 import httpx
 
 from .api import create_app
-from .chunking import chunk_documents
-from .documents import load_corpus_jsonl
 from .embedding import Embedder
 from .evaluation import load_golden
+from .ingest_bench import ingest_overhead
 from .pipeline import RagPipeline
 from .retrieval import MODES, search_ts_rank, search_vector
 from .serving import serve_in_thread
@@ -92,28 +90,6 @@ def ask_latencies(pipeline: RagPipeline, queries: list[str]) -> dict[str, float]
         for q in queries:
             samples += _timed(partial(ask, q), 1)
     return summarize(samples)
-
-
-def ingest_overhead(pipeline: RagPipeline) -> dict[str, float]:
-    """End-to-end ingest throughput (chunk, embed, store) against bare model.encode of the same chunks."""
-    settings = pipeline.settings
-    documents = load_corpus_jsonl(settings.corpus_path)
-    chunks = chunk_documents(documents, settings.chunk_strategy, settings.chunk_size, settings.chunk_overlap)
-    texts = [c.embedding_text for c in chunks]
-    pipeline.embedder.encode(texts[:64])  # warm the model
-    tick = time.perf_counter()
-    pipeline.embedder.encode(texts)
-    encode_s = time.perf_counter() - tick
-    # No vector reuse: the point is the full cost of chunk + embed + store.
-    report = pipeline.ingest(documents, collection="bench_ingest", rebuild=True, reuse_vectors=False)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {
-        "chunks": len(chunks),
-        "encode_chunks_per_s": len(chunks) / encode_s,
-        "pipeline_chunks_per_s": report.added / report.seconds,
-        "overhead_pct": (report.seconds / encode_s - 1) * 100,
-        "peak_rss_mb": peak_mb,
-    }
 
 
 def run_bench(pipeline: RagPipeline, query_count: int = 50) -> dict[str, Any]:

@@ -1,13 +1,19 @@
 """Embed stage: a sentence-transformers model, all-MiniLM-L6-v2 from a package by default (offline).
 
 Any sentence-transformers model name or local path works through EMBEDDING_MODEL; the GPU is
-used when one is present and EMBEDDING_DEVICE is ``auto``. ``static-minilm`` is a static
-embedding distilled from MiniLM (``static_embedding.py``, written by ``make distill``).
+used when one is present and EMBEDDING_DEVICE is ``auto``. Two builds of the same MiniLM trade
+its cost for speed on a CPU: ``minilm-onnx-int8``, the transformer quantised to int8 for
+onnxruntime (``onnx_embedding.py``, written by ``make onnx``), and ``static-minilm``, a static
+embedding distilled from it (``static_embedding.py``, written by ``make distill``).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import resource
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +22,7 @@ import numpy as np
 from opentelemetry.trace import SpanKind
 
 from .errors import UserError
+from .onnx_embedding import ONNX_MODEL, OnnxEncoder, is_built
 from .settings import DEFAULT_EMBEDDING_MODEL
 from .static_embedding import STATIC_MODEL, StaticEncoder
 from .telemetry import (
@@ -28,6 +35,7 @@ from .telemetry import (
 
 _tracer = get_tracer(__name__)
 _PACKAGED = {DEFAULT_EMBEDDING_MODEL, "all-MiniLM-L6-v2"}
+_BUILT = {STATIC_MODEL: "model2vec", ONNX_MODEL: "onnxruntime"}  # built here: name -> provider
 
 
 def resolve_device(device: str) -> str:
@@ -47,7 +55,7 @@ class Embedder:
         models_dir: Path = Path(".data/models"),
     ):
         self.model_name = model_name
-        self.device = "cpu" if model_name == STATIC_MODEL else resolve_device(device)
+        self.device = "cpu" if model_name in _BUILT else resolve_device(device)
         self.batch_size = batch_size
         self._model = _load_model(model_name, self.device, models_dir)
         dimension = (
@@ -61,7 +69,7 @@ class Embedder:
 
     def parameter_megabytes(self) -> float:
         """Size of the model's weights in memory (float32 tables or tensors)."""
-        if isinstance(self._model, StaticEncoder):
+        if isinstance(self._model, StaticEncoder | OnnxEncoder):
             return self._model.nbytes / 2**20
         return float(sum(p.numel() * p.element_size() for p in self._model.parameters())) / 2**20
 
@@ -69,7 +77,7 @@ class Embedder:
         """Unit-length float32 vectors, one row per text."""
         attributes = {
             GEN_AI_OPERATION: "embeddings",
-            GEN_AI_PROVIDER: "sentence-transformers",
+            GEN_AI_PROVIDER: _BUILT.get(self.model_name, "sentence-transformers"),
             GEN_AI_REQUEST_MODEL: self.model_name,
         }
         # The model runs in this process, so the span is INTERNAL rather than CLIENT.
@@ -102,8 +110,38 @@ def _load_model(model_name: str, device: str, models_dir: Path) -> Any:
         if not (path / "model.safetensors").is_file():
             raise UserError(f"EMBEDDING_MODEL={STATIC_MODEL} needs the distilled model in {path}: run `make distill`.")
         return StaticEncoder(path)
+    if model_name == ONNX_MODEL:
+        path = models_dir / ONNX_MODEL
+        if not is_built(path):
+            raise UserError(f"EMBEDDING_MODEL={ONNX_MODEL} needs the int8 model in {path}: run `make onnx`.")
+        return OnnxEncoder(path)
     if model_name in _PACKAGED:
         return load_packaged_minilm(device)
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(model_name, device=device)
+
+
+def peak_memory_mb(model_name: str, texts: Sequence[str], models_dir: Path, batch_size: int = 64) -> float:
+    """Peak resident memory of a fresh process that loads ``model_name`` on the CPU and encodes ``texts``
+    (the process's high-water mark, so each embedder is measured alone)."""
+    request = json.dumps(
+        {"model": model_name, "models_dir": str(models_dir), "batch_size": batch_size, "texts": list(texts)}
+    )
+    completed = subprocess.run([sys.executable, "-m", __name__], input=request, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"measuring {model_name}'s memory failed: {completed.stderr.strip()[-2000:]}")
+    return float(json.loads(completed.stdout.strip().splitlines()[-1])["peak_rss_mb"])
+
+
+def _measure_footprint() -> None:
+    request = json.loads(sys.stdin.read())
+    embedder = Embedder(request["model"], "cpu", request["batch_size"], Path(request["models_dir"]))
+    embedder.encode(request["texts"])
+    # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
+    scale = 2**20 if sys.platform == "darwin" else 2**10
+    print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale}))
+
+
+if __name__ == "__main__":
+    _measure_footprint()

@@ -1,7 +1,11 @@
-"""Ingest throughput, in process and on Ray Data with 1..N local workers (``make bench-ray``).
+"""Ingest throughput: the pipeline against its bare encoder, and in process against Ray Data.
 
-Every run indexes the same documents into a fresh collection of its own, embedding every chunk
-(no vectors copied from another collection), and the collections are then compared row by row:
+``ingest_overhead`` times the whole ingest (chunk, embed, store) against the embedder alone on the
+same chunks (``make bench``, and each embedding arm of ``make ablate``). ``run_ingest_bench``
+(``make bench-ray``) runs the in-process path and Ray Data with 1..N local workers.
+
+Every run indexes into a fresh collection of its own, embedding every chunk (no vectors copied
+from another collection). The Ray benchmark's collections are then compared row by row:
 the Ray path must store exactly the chunks the in-process path stores. Chunks per second counts
 the whole ingest (chunk, embed, store); for Ray it includes starting the actors and loading the
 model in each, and Ray's own start-up is reported beside it.
@@ -10,6 +14,7 @@ model in each, and Ray's own start-up is reported beside it.
 from __future__ import annotations
 
 import os
+import resource
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,11 +22,38 @@ from typing import Any
 from psycopg import sql
 
 from . import store
-from .documents import Document
+from .chunking import chunk_documents
+from .documents import Document, load_corpus_jsonl
 from .pipeline import IngestReport, RagPipeline
 from .ray_ingest import CPUS_PER_WORKER, ingest_on_ray, ray_runtime
 
 IN_PROCESS_COLLECTION = "bench_ingest_in_process"
+
+
+def ingest_overhead(
+    pipeline: RagPipeline, documents: Sequence[Document] | None = None, collection: str = "bench_ingest"
+) -> dict[str, float]:
+    """End-to-end ingest throughput (chunk, embed, store) against bare model.encode of the same chunks,
+    on ``documents`` (default: the whole corpus) indexed into a fresh ``collection``."""
+    settings = pipeline.settings
+    if documents is None:
+        documents = load_corpus_jsonl(settings.corpus_path)
+    chunks = chunk_documents(documents, settings.chunk_strategy, settings.chunk_size, settings.chunk_overlap)
+    texts = [c.embedding_text for c in chunks]
+    pipeline.embedder.encode(texts[:64])  # warm the model
+    tick = time.perf_counter()
+    pipeline.embedder.encode(texts)
+    encode_s = time.perf_counter() - tick
+    # No vector reuse: the point is the full cost of chunk + embed + store.
+    report = pipeline.ingest(documents, collection=collection, rebuild=True, reuse_vectors=False)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "chunks": len(chunks),
+        "encode_chunks_per_s": len(chunks) / encode_s,
+        "pipeline_chunks_per_s": report.added / report.seconds,
+        "overhead_pct": (report.seconds / encode_s - 1) * 100,
+        "peak_rss_mb": peak_mb,
+    }
 
 
 def ray_collection(workers: int) -> str:
