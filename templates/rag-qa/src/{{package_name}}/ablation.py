@@ -40,6 +40,7 @@ TS_RANK_ARM = "lexical ts_rank_cd"
 REFERENCE_ARM = "whole-document BM25"
 FUSION_GRID = {"rrf_k": (10, 30, 60), "lexical_weight": (0.3, 0.5, 0.7, 1.0, 1.5), "candidates": (20, 50, 100)}
 INGEST_SAMPLE = 500  # chunks every embedding arm ingests to measure its speed
+SPEED_ROUNDS = 3  # alternating bare-encode and ingest runs per arm; medians are reported
 TERM_DEPTHS = (100, 300, 1000, 3000)  # postings read per query term (the BM25 query's cost)
 
 
@@ -132,12 +133,16 @@ def tune_fusion(
 
 
 def compare_embedders(
-    pipeline: RagPipeline, cases: Sequence[GoldenCase], documents: Sequence[Document]
+    pipeline: RagPipeline,
+    cases: Sequence[GoldenCase],
+    documents: Sequence[Document],
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The default embedder against its int8 ONNX build and the static embedding distilled from it.
 
     Speed: each one ingests the same first documents (about INGEST_SAMPLE chunks) into a fresh
-    collection, timed end to end and against its bare encode of the same chunks. Memory: the peak
+    collection, timed end to end and against its bare encode of the same chunks (medians of
+    SPEED_ROUNDS alternating runs). Memory: the peak
     resident size of a fresh process that loads it and encodes those chunks. Quality: vector and
     hybrid retrieval on the dev split, over the whole corpus in the default chunking."""
     settings = pipeline.settings
@@ -152,9 +157,9 @@ def compare_embedders(
         default = name == settings.embedding_model
         embedder = pipeline.embedder if default else Embedder(name, "cpu", settings.embedding_batch_size, models_dir)
         arm = RagPipeline(settings, pipeline.pool, embedder, pipeline.answerer)
-        speed = ingest_overhead(arm, sample, collection="ablation_ingest_speed")
+        speed = ingest_overhead(arm, sample, collection="ablation_ingest_speed", rounds=SPEED_ROUNDS)
         collection = f"ablation_{settings.chunk_strategy}" if default else f"ablation_{name.replace('-', '_')}"
-        arm.ingest(documents, collection=collection)
+        arm.ingest(documents, collection=collection, progress=progress)
         vectors = embedder.encode([c.question for c in cases])
         row: dict[str, Any] = {
             "embedding": name,
@@ -231,8 +236,8 @@ def run_ablation(pipeline: RagPipeline, split: str = "dev", step: Step = _quiet)
                 {"term_depth": d, **score_arm(pipeline, cases, vectors, collection, "lexical", term_depth=d)}
                 for d in TERM_DEPTHS
             ]
-    with step(f"embeddings ({settings.embedding_model} vs {ONNX_MODEL} vs {STATIC_MODEL})"):
-        embeddings = compare_embedders(pipeline, cases, documents)
+    with step(f"embeddings ({settings.embedding_model} vs {ONNX_MODEL} vs {STATIC_MODEL})") as update:
+        embeddings = compare_embedders(pipeline, cases, documents, update)
     runs.append(
         {"strategy": "none", "mode": REFERENCE_ARM, "chunks": len(documents), **score_reference(reference, cases)}
     )

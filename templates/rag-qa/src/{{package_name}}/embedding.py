@@ -138,9 +138,20 @@ def _measure_footprint() -> None:
     request = json.loads(sys.stdin.read())
     embedder = Embedder(request["model"], "cpu", request["batch_size"], Path(request["models_dir"]))
     embedder.encode(request["texts"])
+    print(json.dumps({"peak_rss_mb": _peak_rss_mb()}))
+
+
+def _peak_rss_mb() -> float:
+    """This process's own high-water mark. On Linux ``ru_maxrss`` survives exec, so a child forked from
+    a large parent would report the parent's size: VmHWM starts afresh with the new program."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
     scale = 2**20 if sys.platform == "darwin" else 2**10
-    print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale}))
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
 if __name__ == "__main__":

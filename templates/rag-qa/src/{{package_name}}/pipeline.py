@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,7 +82,7 @@ class RagPipeline:
                 configure_search_session(conn, settings.hnsw_ef_search)
 
             pool: ConnectionPool[Any] = ConnectionPool(
-                url, min_size=1, max_size=4, open=False, kwargs={"autocommit": True}, configure=configure
+                url, min_size=1, max_size=8, open=False, kwargs={"autocommit": True}, configure=configure
             )
             try:
                 pool.open(wait=True, timeout=15)
@@ -191,27 +192,43 @@ class RagPipeline:
                 if chunk.content_hash not in seen:
                     seen.add(chunk.content_hash)
                     todo.append(chunk)
+            # A load into an empty collection builds its HNSW index once, at the end.
+            bulk = not present and len(todo) > 0
+            if bulk:
+                store.defer_vector_index(conn, collection)
             added = 0
             embed_seconds = 0.0
             reused = 0
-            for start in range(0, len(todo), INGEST_BATCH):
-                batch = todo[start : start + INGEST_BATCH]
-                # An identical chunk embedded by the same model for another collection is not embedded again.
-                cached = store.cached_vectors(conn, spec, [c.content_hash for c in batch]) if reuse_vectors else {}
-                missing = [c for c in batch if c.content_hash not in cached]
-                tick = time.perf_counter()
-                computed: dict[str, np.ndarray] = {}
-                if missing:
-                    fresh = self.embedder.encode([c.embedding_text for c in missing])
-                    computed = {c.content_hash: vector for c, vector in zip(missing, fresh, strict=True)}
-                embed_seconds += time.perf_counter() - tick
-                vectors = np.stack(
-                    [cached[c.content_hash] if c.content_hash in cached else computed[c.content_hash] for c in batch]
-                )
-                reused += len(batch) - len(missing)
-                added += store.insert_chunks(conn, collection, batch, vectors, urls)
-                if progress:
-                    progress(start + len(batch), len(todo))
+            # The store stage runs beside the embed stage: while batch n is written (on its own
+            # connection, in its own transaction), batch n+1 is embedded. At most one batch waits.
+            writer = ThreadPoolExecutor(1, thread_name_prefix="ingest-store")
+            with self.pool.connection() as writer_conn, writer:
+                pending: Future[int] | None = None
+                for start in range(0, len(todo), INGEST_BATCH):
+                    batch = todo[start : start + INGEST_BATCH]
+                    # An identical chunk embedded by the same model for another collection is not embedded again.
+                    cached = store.cached_vectors(conn, spec, [c.content_hash for c in batch]) if reuse_vectors else {}
+                    missing = [c for c in batch if c.content_hash not in cached]
+                    tick = time.perf_counter()
+                    computed: dict[str, np.ndarray] = {}
+                    if missing:
+                        fresh = self.embedder.encode([c.embedding_text for c in missing])
+                        computed = {c.content_hash: vector for c, vector in zip(missing, fresh, strict=True)}
+                    embed_seconds += time.perf_counter() - tick
+                    known = cached | computed
+                    vectors = np.stack([known[c.content_hash] for c in batch])
+                    reused += len(batch) - len(missing)
+                    if pending is not None:
+                        added += pending.result()
+                        if progress:
+                            progress(start, len(todo))
+                    pending = writer.submit(store.insert_chunks, writer_conn, collection, batch, vectors, urls)
+                if pending is not None:
+                    added += pending.result()
+                    if progress:
+                        progress(len(todo), len(todo))
+            if bulk:
+                store.build_vector_index(conn, collection)
         return IngestReport(
             collection=collection,
             strategy=strategy,

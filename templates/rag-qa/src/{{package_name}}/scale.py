@@ -85,11 +85,10 @@ def build(
     spec = store.CollectionSpec(
         name, "synthetic", 800, 0, "synthetic-topic-vectors", dimension, pipeline.settings.text_search_config
     )
-    index = sql.Identifier(f"chunks_{name}_embedding_hnsw")
     with pipeline.pool.connection() as conn:
         store.drop_collection(conn, name)
         store.ensure_collection(conn, spec)
-        conn.execute(sql.SQL("DROP INDEX {i}").format(i=index))
+        store.defer_vector_index(conn, name)
         load_s = 0.0
         for start in range(0, size, LOAD_BATCH):
             batch = synthetic_chunks(start, min(LOAD_BATCH, size - start), words, p, rng)
@@ -97,15 +96,9 @@ def build(
             tick = time.perf_counter()
             store.insert_chunks(conn, name, batch, vectors, {})
             load_s += time.perf_counter() - tick
-        conn.execute("SET maintenance_work_mem = '1GB'")
         tick = time.perf_counter()
-        conn.execute(
-            sql.SQL("CREATE INDEX {i} ON {t} USING hnsw (embedding vector_cosine_ops)").format(
-                i=index, t=store.table_name(name)
-            )
-        )
+        store.build_vector_index(conn, name, maintenance_work_mem="1GB")
         hnsw_s = time.perf_counter() - tick
-        conn.execute("RESET maintenance_work_mem")
         conn.execute(sql.SQL("VACUUM ANALYZE {t}").format(t=store.table_name(name)))
         conn.execute(sql.SQL("VACUUM ANALYZE {t}").format(t=sql.Identifier(f"lex_{name}")))
         rows = conn.execute(

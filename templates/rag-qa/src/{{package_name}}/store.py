@@ -131,11 +131,7 @@ def ensure_collection(conn: psycopg.Connection[Any], spec: CollectionSpec) -> No
                 words=LEXICAL_TEXT.format(config=sql.SQL("{}::regconfig").format(sql.Literal(spec.text_search_config))),
             )
         )
-        conn.execute(
-            sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING hnsw (embedding vector_cosine_ops)").format(
-                idx=sql.Identifier(f"chunks_{spec.name}_embedding_hnsw"), table=table
-            )
-        )
+        conn.execute(_create_vector_index(spec.name))
         conn.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING gin (tsv)").format(
                 idx=sql.Identifier(f"chunks_{spec.name}_tsv_gin"), table=table
@@ -148,6 +144,33 @@ def ensure_collection(conn: psycopg.Connection[Any], spec: CollectionSpec) -> No
             (spec.name, *wanted),
         )
         lexical.ensure_tables(conn, spec.name, table)
+
+
+def _vector_index(name: str) -> sql.Identifier:
+    return sql.Identifier(f"chunks_{name}_embedding_hnsw")
+
+
+def _create_vector_index(name: str) -> sql.Composed:
+    return sql.SQL("CREATE INDEX IF NOT EXISTS {idx} ON {table} USING hnsw (embedding vector_cosine_ops)").format(
+        idx=_vector_index(name), table=table_name(name)
+    )
+
+
+def defer_vector_index(conn: psycopg.Connection[Any], name: str) -> None:
+    """Drop the HNSW index of an empty collection so a bulk load builds it once at the end
+    (``build_vector_index``), several times faster than inserting row by row into the graph. An
+    interrupted load leaves the collection without it, searched exactly, until the next ingest
+    (``ensure_collection``) builds it again."""
+    with conn.transaction():
+        _serialise_schema_changes(conn)
+        conn.execute(sql.SQL("DROP INDEX IF EXISTS {idx}").format(idx=_vector_index(name)))
+
+
+def build_vector_index(conn: psycopg.Connection[Any], name: str, maintenance_work_mem: str = "512MB") -> None:
+    with conn.transaction():
+        _serialise_schema_changes(conn)
+        conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {m}").format(m=sql.Literal(maintenance_work_mem)))
+        conn.execute(_create_vector_index(name))
 
 
 def drop_collection(conn: psycopg.Connection[Any], name: str) -> None:
