@@ -126,9 +126,9 @@ def tune_fusion(
     for values in itertools.product(*FUSION_GRID.values()):
         setting = dict(zip(names, values, strict=True))
         points.append({**setting, **score_arm(pipeline, cases, vectors, collection, "hybrid", **setting)})
-    # Differences below the third decimal are noise on a hundred-odd questions: such ties go to the
-    # cheaper setting (fewer candidates per list).
-    best = max(points, key=lambda p: (round(p["ndcg@10"], 3), round(p["mrr"], 3), -p["candidates"]))
+    # On a hundred-odd questions one question moves nDCG@10 by about 0.01, so smaller differences are
+    # noise: such ties go to the better MRR, then to the cheaper setting (fewer candidates per list).
+    best = max(points, key=lambda p: (round(p["ndcg@10"], 2), round(p["mrr"], 3), -p["candidates"]))
     return {"collection": collection, "grid": FUSION_GRID, "points": points, "best": best}
 
 

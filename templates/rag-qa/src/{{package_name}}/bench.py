@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from .api import create_app
-from .embedding import Embedder
+from .embedding import Embedder, built_models
 from .evaluation import load_golden
 from .ingest_bench import ingest_overhead
 from .pipeline import RagPipeline
@@ -101,6 +101,12 @@ def run_bench(pipeline: RagPipeline, query_count: int = 50) -> dict[str, Any]:
     if torch.cuda.is_available():  # measure the other device too, so CPU and GPU sit side by side
         other = "cpu" if pipeline.embedder.device == "cuda" else "cuda"
         latency[other] = stage_latencies(pipeline, Embedder(pipeline.embedder.model_name, other), queries)
+    models_dir = pipeline.settings.data_dir / "models"
+    for name in built_models(models_dir):  # the other embedding arms' query latency, where built
+        if name != pipeline.embedder.model_name:
+            other_embedder = Embedder(name, "cpu", pipeline.settings.embedding_batch_size, models_dir)
+            samples = [sample for q in queries for sample in _timed(partial(other_embedder.encode, [q]), 1)]
+            latency.setdefault("cpu", {})[f"embed_{name}"] = summarize(samples)
     ask = latency[pipeline.embedder.device]["ask_e2e"]
     price = pipeline.settings.cost_per_hour_usd
     return {

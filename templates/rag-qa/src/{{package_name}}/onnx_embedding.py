@@ -6,7 +6,8 @@
    output: the last hidden state, batch and sequence length dynamic);
 2. fuse attention, layer norms and GELU into onnxruntime's transformer kernels (its optimizer);
 3. quantise the weights of every matrix multiplication to int8, per output channel (dynamic
-   quantisation: activations stay float and are scaled per batch).
+   quantisation: activations are quantised on the fly with one scale per batch, so a text's vector
+   moves slightly with the texts it is batched with, cosine above 0.99 between batches of 1 and 16).
 
 Tokenisation, the truncation length and the mean pooling are the sentence-transformers model's own,
 so the vectors live in the same space as MiniLM's; the build measures their cosine agreement with the
