@@ -142,9 +142,9 @@ def compare_embedders(
 
     Speed: each one ingests the same first documents (about INGEST_SAMPLE chunks) into a fresh
     collection, timed end to end and against its bare encode of the same chunks (medians of
-    SPEED_ROUNDS alternating runs). Memory: the peak
-    resident size of a fresh process that loads it and encodes those chunks. Quality: vector and
-    hybrid retrieval on the dev split, over the whole corpus in the default chunking."""
+    SPEED_ROUNDS alternating runs). Memory: the peak resident size of a fresh process that loads it
+    and encodes those chunks. Quality: vector and hybrid retrieval on the dev split, over the whole
+    corpus in the default chunking."""
     settings = pipeline.settings
     sample = _ingest_sample(documents, settings)
     texts = [
