@@ -438,8 +438,8 @@ def provenance_line(result: Mapping[str, Any], source: str) -> str:
     run = result["run"]
     hardware = run.get("hardware", {})
     gpu = ", ".join(g["name"] for g in hardware.get("gpu", [])) or "no GPU"
-    commit = (run.get("git_commit") or "uncommitted")[:10]
+    commit = f"commit `{run['git_commit'][:10]}`" if run.get("git_commit") else "no git commit"
     return (
-        f"_Source: `{source}` · {run['utc_time']} · commit `{commit}` · "
+        f"_Source: `{source}` · {run['utc_time']} · {commit} · "
         f"{hardware.get('cpu', '?')} ({hardware.get('cpu_count', '?')} cores), {gpu}_"
     )
