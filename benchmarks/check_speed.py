@@ -167,7 +167,10 @@ def build_tree(root: Path, total_files: int, seed: int = 3) -> dict[str, int]:
             "tests",
         )
     for i in range(quotas["markdown"]):
-        words = " ".join(rng.choice(["retrieval", "latency", "index", "chunk", "query", "model"]) for _ in range(250))
+        words = " ".join(
+            rng.choice(["retrieval", "latency", "index", "chunk", "query", "model"])
+            for _ in range(250)
+        )
         write(f"docs/section_{i // 200}/page_{i}.md", f"# Page {i}\n\n{words}\n", "markdown")
     for i in range(quotas["json"]):
         write(
@@ -244,7 +247,9 @@ print(json.dumps({"peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF)
 
 
 def measure_memory(root: Path) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(root)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(root)], capture_output=True, text=True, check=True
+    )
     result: dict[str, object] = json.loads(done.stdout)
     return result
 
@@ -313,7 +318,10 @@ def main() -> int:
         startup = time_command([scaffold, "--version"], args.runs)
     fixtures = []
     for tree in sorted((HERE.parent / "evals" / "check" / "fixtures").iterdir()):
-        if not (tree / "expected.yaml").is_file() or "base:" in (tree / "expected.yaml").read_text():
+        if (
+            not (tree / "expected.yaml").is_file()
+            or "base:" in (tree / "expected.yaml").read_text()
+        ):
             continue  # variants are overlays on another tree; time the complete trees
         row: dict[str, object] = {
             "tree": tree.name,
@@ -339,7 +347,9 @@ def main() -> int:
         "repo_review_cli": review,
         "calibration_trees": fixtures,
         "real_trees": real,
-        "ratio_cli_scaffold_over_repo_review": round(cli["median_s"] / review["median_s"], 2) if review else None,
+        "ratio_cli_scaffold_over_repo_review": round(cli["median_s"] / review["median_s"], 2)
+        if review
+        else None,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "check_speed.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -50,15 +50,12 @@ class Settings(BaseSettings):
     chunk_size: int = Field(800, ge=100)
     chunk_overlap: int = Field(120, ge=0)
 
-    # Fusion defaults chosen on the dev splits of two corpora, one whose questions favour vector search
-    # and one that favours BM25: the setting whose hybrid beats the better single mode on both by the
-    # widest worst-case margin (equal weights). `make ablate` searches the grid again on your dev split
-    # (results/ablation.json, "fusion"); set RRF_K, LEXICAL_WEIGHT and CANDIDATES to use its best.
+    # Defaults chosen on the dev split by `make ablate` (results/ablation.json, "fusion").
     retrieval_mode: RetrievalMode = "hybrid"
     top_k: int = Field(5, ge=1, le=50)
-    candidates: int = Field(20, ge=1, le=500, description="chunks each ranking contributes before fusion")
-    rrf_k: int = Field(30, ge=1)
-    lexical_weight: float = Field(1.0, ge=0, description="weight of the lexical ranking in hybrid RRF")
+    candidates: int = Field(50, ge=1, le=500, description="chunks each ranking contributes before fusion")
+    rrf_k: int = Field(10, ge=1)
+    lexical_weight: float = Field(0.5, ge=0, description="weight of the lexical ranking in hybrid RRF")
     hnsw_ef_search: int = Field(100, ge=1)
     text_search_config: str = Field("english", description="Postgres text search configuration: stemming, stop words")
     bm25_k1: float = Field(1.2, ge=0)
