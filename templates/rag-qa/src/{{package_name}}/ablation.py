@@ -39,8 +39,8 @@ METRICS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10")
 TS_RANK_ARM = "lexical ts_rank_cd"
 REFERENCE_ARM = "whole-document BM25"
 FUSION_GRID = {"rrf_k": (10, 30, 60), "lexical_weight": (0.3, 0.5, 0.7, 1.0, 1.5), "candidates": (20, 50, 100)}
-INGEST_SAMPLE = 500  # chunks every embedding arm ingests to measure its speed
-SPEED_ROUNDS = 3  # alternating bare-encode and ingest runs per arm; medians are reported
+INGEST_SAMPLE = 300  # chunks every embedding arm ingests to measure its speed
+SPEED_ROUNDS = 2  # alternating bare-encode and ingest runs per arm; medians are reported
 TERM_DEPTHS = (100, 300, 1000, 3000)  # postings read per query term (the BM25 query's cost)
 
 
