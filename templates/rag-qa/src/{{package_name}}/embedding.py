@@ -22,7 +22,8 @@ import numpy as np
 from opentelemetry.trace import SpanKind
 
 from .errors import UserError
-from .onnx_embedding import ONNX_MODEL, OnnxEncoder, is_built
+from . import onnx_embedding, static_embedding
+from .onnx_embedding import ONNX_MODEL, OnnxEncoder
 from .settings import DEFAULT_EMBEDDING_MODEL
 from .static_embedding import STATIC_MODEL, StaticEncoder
 from .telemetry import (
@@ -106,19 +107,19 @@ def load_packaged_minilm(device: str = "cpu") -> Any:
 
 def built_models(models_dir: Path) -> list[str]:
     """The builds of MiniLM made here (``make onnx``, ``make distill``) that ``models_dir`` holds."""
-    found = [ONNX_MODEL] if is_built(models_dir / ONNX_MODEL) else []
-    return found + ([STATIC_MODEL] if (models_dir / STATIC_MODEL / "model.safetensors").is_file() else [])
+    builds = {ONNX_MODEL: onnx_embedding.is_built, STATIC_MODEL: static_embedding.is_built}
+    return [name for name, is_built in builds.items() if is_built(models_dir / name)]
 
 
 def _load_model(model_name: str, device: str, models_dir: Path) -> Any:
     if model_name == STATIC_MODEL:
         path = models_dir / STATIC_MODEL
-        if not (path / "model.safetensors").is_file():
+        if not static_embedding.is_built(path):
             raise UserError(f"EMBEDDING_MODEL={STATIC_MODEL} needs the distilled model in {path}: run `make distill`.")
         return StaticEncoder(path)
     if model_name == ONNX_MODEL:
         path = models_dir / ONNX_MODEL
-        if not is_built(path):
+        if not onnx_embedding.is_built(path):
             raise UserError(f"EMBEDDING_MODEL={ONNX_MODEL} needs the int8 model in {path}: run `make onnx`.")
         return OnnxEncoder(path)
     if model_name in _PACKAGED:

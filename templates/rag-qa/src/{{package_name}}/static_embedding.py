@@ -67,6 +67,10 @@ def distill(teacher: Any, corpus_texts: Sequence[str], out: Path, dimensions: in
     return out
 
 
+def is_built(path: Path) -> bool:
+    return (path / "model.safetensors").is_file()
+
+
 class StaticEncoder:
     """The sentence-transformers calls the Embedder makes, answered by a model2vec StaticModel."""
 
