@@ -55,8 +55,8 @@ ci: setup browser lint ## What .ci/run runs: install, lint, calibration eval, ev
 
 tiers: # pytest $(PYTEST_ARGS): the agent's end-to-end module in the background, everything else in front
 	@mkdir -p build
-	$(BIN)/pytest -q $(PYTEST_ARGS) $(AGENT_E2E) > build/agent-e2e.log 2>&1 & agent=$$!; \
-	$(BIN)/pytest -q $(PYTEST_ARGS) --ignore=$(AGENT_E2E); rest=$$?; \
+	$(BIN)/pytest -q --durations=10 $(PYTEST_ARGS) $(AGENT_E2E) > build/agent-e2e.log 2>&1 & agent=$$!; \
+	$(BIN)/pytest -q --durations=25 $(PYTEST_ARGS) --ignore=$(AGENT_E2E); rest=$$?; \
 	wait $$agent; agent_status=$$?; \
 	echo "--- $(AGENT_E2E), run alongside:"; cat build/agent-e2e.log; \
 	test $$rest -eq 0 && test $$agent_status -eq 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +27,29 @@ def project_env() -> dict[str, str]:
 def make(project: Path, target: str, *variables: str, timeout: int = 1800, answers: str | None = None) -> str:
     """``make target [NAME=value ...]`` in the generated project, outside scaffold's own environment;
     ``answers`` is what a user types at its prompts (standard input)."""
-    env = project_env()
-    result = subprocess.run(
-        ["make", target, *variables],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        input=answers if answers is not None else "",
-    )
+    # llama-cpp-python compiles on install: one `make setup-llm` at a time across the tier's
+    # processes, so the projects after the first install the wheel pip cached from its build.
+    with _exclusive("setup-llm") if target == "setup-llm" else nullcontext():
+        result = subprocess.run(
+            ["make", target, *variables],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=project_env(),
+            input=answers if answers is not None else "",
+        )
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"make {target} failed:\n{output[-6000:]}"
     return output
+
+
+@contextmanager
+def _exclusive(name: str) -> Iterator[None]:
+    """Held by one process of this machine at a time (a lock file in the temp directory)."""
+    with (Path(tempfile.gettempdir()) / f"scaffold-e2e-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def set_up_project(workspace: Path, kind: str, name: str, setup_timeout: int = 1800) -> Path:

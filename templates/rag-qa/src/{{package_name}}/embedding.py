@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from opentelemetry.trace import SpanKind
 
-from .errors import UserError
 from . import onnx_embedding, static_embedding
+from .errors import UserError
 from .onnx_embedding import ONNX_MODEL, OnnxEncoder
 from .settings import DEFAULT_EMBEDDING_MODEL
 from .static_embedding import STATIC_MODEL, StaticEncoder

@@ -122,6 +122,7 @@ class RagPipeline:
             "candidates": s.candidates,
             "rrf_k": s.rrf_k,
             "lexical_weight": s.lexical_weight,
+            "fusion_source": s.fusion_source,
             "hnsw_ef_search": s.hnsw_ef_search,
             "text_search_config": s.text_search_config,
             "bm25": {"k1": s.bm25_k1, "b": s.bm25_b, "term_depth": s.bm25_term_depth},

@@ -2,33 +2,74 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ChunkStrategy = Literal["fixed", "headings", "sentences"]
 RetrievalMode = Literal["vector", "lexical", "hybrid"]
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_FUSION_SOURCE = "settings.py defaults"
+FUSION_FIELDS = ("rrf_k", "lexical_weight", "candidates")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    _fusion_source: str = PrivateAttr(DEFAULT_FUSION_SOURCE)
 
     def model_post_init(self, context: object, /) -> None:
-        """After `make corpus`, the dataset card names the corpus and its collection (environment
-        variables still win), so no command reaches the example by default."""
+        """After `make corpus`, the dataset card names the corpus and its collection; after `make
+        ablate`, its dev-split fusion search sets RRF_K, LEXICAL_WEIGHT and CANDIDATES. Environment
+        variables still win over both."""
         from .corpus import load_card
 
         card = load_card(self.data_card)
-        if card is None:
+        if card is not None:
+            if "corpus_path" not in self.model_fields_set:
+                self.corpus_path = Path(card.file)
+            if "collection" not in self.model_fields_set:
+                self.collection = card.collection
+        if not set(FUSION_FIELDS) <= self.model_fields_set:
+            self._apply_tuned_fusion()
+
+    @property
+    def fusion_source(self) -> str:
+        """Where RRF_K, LEXICAL_WEIGHT and CANDIDATES came from (results files record it)."""
+        return self._fusion_source
+
+    def _apply_tuned_fusion(self) -> None:
+        """The best fusion setting of ``ablation_path``, if that ablation ran on this corpus and these
+        questions (its dataset hash) with this chunking, embedding and lexical configuration;
+        otherwise the defaults stand, because a setting tuned on other data proves nothing here."""
+        from .results import dataset_hash
+
+        try:
+            ablation = json.loads(self.ablation_path.read_text())
+            run, best = ablation["run"], ablation["metrics"]["fusion"]["best"]
+            config = run["config"]
+        except (OSError, ValueError, KeyError, TypeError):
             return
-        if "corpus_path" not in self.model_fields_set:
-            self.corpus_path = Path(card.file)
-        if "collection" not in self.model_fields_set:
-            self.collection = card.collection
+        bm25 = {"k1": self.bm25_k1, "b": self.bm25_b, "term_depth": self.bm25_term_depth}
+        same = (
+            config.get("chunk_strategy") == self.chunk_strategy
+            and config.get("text_search_config") == self.text_search_config
+            and config.get("bm25") == bm25
+            and run.get("models", {}).get("embedding") == self.embedding_model
+            and all(isinstance(best.get(name), int | float) for name in FUSION_FIELDS)
+        )
+        if not same or run.get("dataset_hash") != dataset_hash([self.corpus_path, self.golden_path]):
+            return
+        explicit = [name for name in FUSION_FIELDS if name in self.model_fields_set]
+        for name in FUSION_FIELDS:
+            if name not in explicit:
+                setattr(self, name, type(getattr(self, name))(best[name]))
+        self._fusion_source = f"{self.ablation_path} (fusion search on the dev split, {run.get('utc_time')})" + (
+            f"; {', '.join(explicit).upper()} set by the environment" if explicit else ""
+        )
 
     database_url: str | None = Field(None, description="Any Postgres with pgvector >= 0.5; unset = embedded server")
     data_dir: Path = Path(".data")
@@ -50,7 +91,9 @@ class Settings(BaseSettings):
     chunk_size: int = Field(800, ge=100)
     chunk_overlap: int = Field(120, ge=0)
 
-    # Defaults chosen on the dev split by `make ablate` (results/ablation.json, "fusion").
+    # Defaults chosen on the shipped corpus's dev split. After `make ablate` on your corpus, the best
+    # fusion setting of its dev split replaces the three below (unless the environment sets them).
+    ablation_path: Path = Field(Path("results/ablation.json"), description="whose dev-tuned fusion applies")
     retrieval_mode: RetrievalMode = "hybrid"
     top_k: int = Field(5, ge=1, le=50)
     candidates: int = Field(50, ge=1, le=500, description="chunks each ranking contributes before fusion")
