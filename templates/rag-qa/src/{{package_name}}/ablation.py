@@ -142,6 +142,7 @@ def compare_embedders(
     pipeline: RagPipeline,
     cases: Sequence[GoldenCase],
     documents: Sequence[Document],
+    fusion: dict[str, Any],
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The default embedder against its int8 ONNX build and the static embedding distilled from it.
@@ -149,8 +150,8 @@ def compare_embedders(
     Speed: each one ingests the same first documents (about INGEST_SAMPLE chunks) into a fresh
     collection, timed end to end and against its bare encode of the same chunks (medians of
     SPEED_ROUNDS alternating runs). Memory: the peak resident size of a fresh process that loads it
-    and encodes the longest of those chunks. Quality: vector and hybrid retrieval on the dev split, over the whole
-    corpus in the default chunking."""
+    and encodes the longest of those chunks. Quality: vector and hybrid retrieval (at the ``fusion``
+    setting) on the dev split, over the whole corpus in the default chunking."""
     settings = pipeline.settings
     sample = _ingest_sample(documents, settings)
     texts = [
@@ -180,7 +181,7 @@ def compare_embedders(
             "pipeline_overhead_pct": speed["overhead_pct"],
         }
         for mode in ("vector", "hybrid"):
-            metrics = score_arm(arm, cases, vectors, collection, mode)
+            metrics = score_arm(arm, cases, vectors, collection, mode, **(fusion if mode == "hybrid" else {}))
             row.update({f"{mode}_{k}": metrics[k] for k in ("hit@5", "mrr", "ndcg@10")})
         rows.append(row)
     with pipeline.pool.connection() as conn:
@@ -219,33 +220,35 @@ def run_ablation(pipeline: RagPipeline, split: str = "dev", step: Step = _quiet)
     documents = load_corpus_jsonl(settings.corpus_path)
     reference = WholeDocumentBM25(documents, settings.bm25_k1, settings.bm25_b)
     vectors = pipeline.embedder.encode([c.question for c in cases])
+    chunks: dict[str, int] = {}
+    for strategy in STRATEGIES:
+        with step(f"ingest {strategy} chunks") as update:
+            report = pipeline.ingest(documents, collection=f"ablation_{strategy}", strategy=strategy, progress=update)
+        chunks[strategy] = report.chunks
+    # The fusion search runs on the default chunking; every hybrid arm below uses its best setting.
+    default = f"ablation_{settings.chunk_strategy}"
+    with step(f"fusion search ({len(list(itertools.product(*FUSION_GRID.values())))} settings)"):
+        fusion = tune_fusion(pipeline, cases, vectors, default)
+    tuned = {name: fusion["best"][name] for name in FUSION_GRID}
+    depths = [
+        {"term_depth": d, **score_arm(pipeline, cases, vectors, default, "lexical", term_depth=d)} for d in TERM_DEPTHS
+    ]
     runs = []
-    fusion: dict[str, Any] = {}
-    depths: list[dict[str, Any]] = []
     for strategy in STRATEGIES:
         collection = f"ablation_{strategy}"
-        with step(f"ingest {strategy} chunks") as update:
-            report = pipeline.ingest(documents, collection=collection, strategy=strategy, progress=update)
         for mode in MODES:
-            metrics = score_arm(pipeline, cases, vectors, collection, mode)
-            runs.append({"strategy": strategy, "mode": mode, "chunks": report.chunks, **metrics})
+            metrics = score_arm(pipeline, cases, vectors, collection, mode, **(tuned if mode == "hybrid" else {}))
+            runs.append({"strategy": strategy, "mode": mode, "chunks": chunks[strategy], **metrics})
         runs.append(
             {
                 "strategy": strategy,
                 "mode": TS_RANK_ARM,
-                "chunks": report.chunks,
+                "chunks": chunks[strategy],
                 **score_ts_rank(pipeline, cases, collection),
             }
         )
-        if strategy == settings.chunk_strategy:
-            with step(f"fusion search ({len(list(itertools.product(*FUSION_GRID.values())))} settings)"):
-                fusion = tune_fusion(pipeline, cases, vectors, collection)
-            depths = [
-                {"term_depth": d, **score_arm(pipeline, cases, vectors, collection, "lexical", term_depth=d)}
-                for d in TERM_DEPTHS
-            ]
     with step(f"embeddings ({settings.embedding_model} vs {ONNX_MODEL} vs {STATIC_MODEL})") as update:
-        embeddings = compare_embedders(pipeline, cases, documents, update)
+        embeddings = compare_embedders(pipeline, cases, documents, tuned, update)
     runs.append(
         {"strategy": "none", "mode": REFERENCE_ARM, "chunks": len(documents), **score_reference(reference, cases)}
     )

@@ -87,7 +87,8 @@ def ablation_markdown(result: dict[str, Any]) -> str:
     )
     best = m["best"]
     text = (
-        f"Dev split, {m['cases']} questions. Best: **{best['strategy']} + {best['mode']}** "
+        f"Dev split, {m['cases']} questions; hybrid at the best fusion setting of the search below. "
+        f"Best: **{best['strategy']} + {best['mode']}** "
         f"(nDCG@10 {best['ndcg@10']:.3f}).\n\n{table}\n\n![ablation](results/ablation.png)\n\n"
     )
     fusion = m.get("fusion")
@@ -101,8 +102,9 @@ def ablation_markdown(result: dict[str, Any]) -> str:
         f = fusion["best"]
         text += (
             f"Hybrid fusion, {len(points)} settings searched on `{fusion['collection']}` (best five and the worst): "
-            f"best RRF k={f['rrf_k']}, lexical weight {f['lexical_weight']}, {f['candidates']} candidates per list."
-            f"\n\n{fusion_table}\n\n"
+            f"best RRF k={f['rrf_k']}, lexical weight {f['lexical_weight']}, {f['candidates']} candidates per list "
+            "(by nDCG@10 to two decimals, then MRR, then fewer candidates), the setting every command "
+            f"uses while the corpus, questions and configuration stay the ones searched.\n\n{fusion_table}\n\n"
         )
     if m.get("bm25_term_depth"):
         depth_table = markdown_table(
