@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -19,6 +20,8 @@ from {{ package_name }}.results import (
     flatten,
     from_results,
     git_state,
+    hardware_fingerprint,
+    provenance_line,
     refresh_readme,
     run_metadata,
     set_aside,
@@ -99,6 +102,15 @@ def test_refresh_readme_renders_only_blocks_whose_results_exist(tmp_path: Path) 
     text = readme.read_text()
     assert "success 0.80" in text and "old" in text.split("results:bench")[1]
     assert (tmp_path / "eval.md").read_text().startswith("# eval")
+
+
+def test_the_provenance_names_the_cpu_features_that_decide_inference_speed() -> None:
+    assert isinstance(hardware_fingerprint()["cpu_features"], list)
+    hardware: dict[str, Any] = {"cpu": "CPU X", "cpu_count": 2, "gpu": [], "cpu_features": ["avx2", "avx512_vnni"]}
+    run = {"utc_time": "t", "git_commit": None, "hardware": hardware}
+    assert "CPU X (2 cores, avx2, avx512_vnni), no GPU" in provenance_line({"run": run}, "results/eval.json")
+    hardware["cpu_features"] = []
+    assert "CPU X (2 cores), no GPU" in provenance_line({"run": run}, "results/eval.json")
 
 
 def test_a_project_inside_another_checkout_records_no_commit(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from .chunking import STRATEGIES, chunk_documents
 from .documents import Document, load_corpus_jsonl
 from .embedding import Embedder, peak_memory_mb
 from .evaluation import RETRIEVAL_DEPTH, GoldenCase, load_golden, retrieval_metrics
-from .ingest_bench import ingest_overhead
+from .ingest_bench import ingest_overhead, leading_documents
 from .onnx_embedding import ONNX_MODEL
 from .pipeline import RagPipeline
 from .reference_bm25 import WholeDocumentBM25
@@ -45,8 +45,6 @@ FUSION_GRID = {
     "lexical_weight": (0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0),
     "candidates": (20, 50, 100),
 }
-INGEST_SAMPLE = 300  # chunks every embedding arm ingests to measure its speed
-SPEED_ROUNDS = 2  # alternating bare-encode and ingest runs per arm; medians are reported
 TERM_DEPTHS = (100, 300, 1000, 3000)  # postings read per query term (the BM25 query's cost)
 
 
@@ -147,13 +145,13 @@ def compare_embedders(
 ) -> list[dict[str, Any]]:
     """The default embedder against its int8 ONNX build and the static embedding distilled from it.
 
-    Speed: each one ingests the same first documents (about INGEST_SAMPLE chunks) into a fresh
-    collection, timed end to end and against its bare encode of the same chunks (medians of
-    SPEED_ROUNDS alternating runs). Memory: the peak resident size of a fresh process that loads it
-    and encodes the longest of those chunks. Quality: vector and hybrid retrieval (at the ``fusion``
-    setting) on the dev split, over the whole corpus in the default chunking."""
+    Speed: each one ingests the same leading documents into a fresh collection, timed end to end and
+    against its bare encode of the same chunks (``ingest_bench.ingest_overhead``). Memory: the peak
+    resident size of a fresh process that loads it and encodes the longest of those chunks. Quality:
+    vector and hybrid retrieval (at the ``fusion`` setting) on the dev split, over the whole corpus in
+    the default chunking."""
     settings = pipeline.settings
-    sample = _ingest_sample(documents, settings)
+    sample = leading_documents(documents, settings)
     texts = [
         c.embedding_text
         for c in chunk_documents(sample, settings.chunk_strategy, settings.chunk_size, settings.chunk_overlap)
@@ -166,7 +164,7 @@ def compare_embedders(
         default = name == settings.embedding_model
         embedder = pipeline.embedder if default else Embedder(name, "cpu", settings.embedding_batch_size, models_dir)
         arm = RagPipeline(settings, pipeline.pool, embedder, pipeline.answerer)
-        speed = ingest_overhead(arm, sample, collection="ablation_ingest_speed", rounds=SPEED_ROUNDS)
+        speed = ingest_overhead(arm, sample, collection="ablation_ingest_speed")
         collection = f"ablation_{settings.chunk_strategy}" if default else f"ablation_{name.replace('-', '_')}"
         arm.ingest(documents, collection=collection, progress=progress)
         vectors = embedder.encode([c.question for c in cases])
@@ -191,18 +189,6 @@ def compare_embedders(
         row["ingest_speedup"] = row["ingest_chunks_per_s"] / baseline["ingest_chunks_per_s"]
         row["vector_ndcg@10_change"] = row["vector_ndcg@10"] - baseline["vector_ndcg@10"]
     return rows
-
-
-def _ingest_sample(documents: Sequence[Document], settings: Any) -> list[Document]:
-    """The first documents that hold about INGEST_SAMPLE chunks between them."""
-    sample: list[Document] = []
-    chunks = 0
-    for document in documents:
-        if chunks >= INGEST_SAMPLE:
-            break
-        sample.append(document)
-        chunks += len(chunk_documents([document], settings.chunk_strategy, settings.chunk_size, settings.chunk_overlap))
-    return sample
 
 
 Step = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]

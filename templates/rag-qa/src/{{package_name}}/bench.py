@@ -13,7 +13,7 @@ import httpx
 
 from .api import create_app
 from .embedding import Embedder, built_models
-from .evaluation import load_golden
+from .evaluation import timing_questions
 from .ingest_bench import ingest_overhead
 from .pipeline import RagPipeline
 from .retrieval import MODES, search_ts_rank, search_vector
@@ -35,8 +35,7 @@ def _timed(function: Callable[[], Any], repeats: int) -> list[float]:
 
 
 def bench_queries(pipeline: RagPipeline, count: int) -> list[str]:
-    cases = load_golden(pipeline.settings.golden_path, "dev")
-    return [c.question for c in cases[:count]]
+    return timing_questions(pipeline.settings.golden_path)[:count]
 
 
 def stage_latencies(pipeline: RagPipeline, embedder: Embedder, queries: list[str]) -> dict[str, dict[str, float]]:

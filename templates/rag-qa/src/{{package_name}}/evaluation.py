@@ -82,7 +82,20 @@ def load_golden(path: Path, split: str | None = None) -> list[GoldenCase]:
         )
     if not cases:
         raise GoldenFileError(f"Golden file {path} holds no cases.")
-    return [c for c in cases if split is None or c.split == split]
+    chosen = [c for c in cases if split is None or c.split == split]
+    if not chosen:
+        raise GoldenFileError(
+            f"Golden file {path} holds no {split} cases (all {len(cases)} are {cases[0].split}): give some cases "
+            f'"split": "{split}", or leave "split" out and the id decides (about one case in three is dev).'
+        )
+    return chosen
+
+
+def timing_questions(path: Path) -> list[str]:
+    """The questions latency benchmarks send: the dev split's, or with no dev split every question
+    (timing them tunes nothing, so the held-out split stays held out)."""
+    cases = load_golden(path)
+    return [c.question for c in [c for c in cases if c.split == "dev"] or cases]
 
 
 def distinct(doc_ids: Sequence[str]) -> list[str]:

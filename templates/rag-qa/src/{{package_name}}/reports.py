@@ -184,7 +184,8 @@ def bench_markdown(result: dict[str, Any]) -> str:
     return (
         f"{table}\n\n"
         f"HNSW recall@10 against exact search: **{m['hnsw_recall@10']:.3f}** over {m['queries']} queries. "
-        f"Ingest: {ingest['chunks']} chunks at {ingest['pipeline_chunks_per_s']:.0f} chunks/s end to end vs "
+        f"Ingest, on the corpus's first {ingest['chunks']} chunks (median of {ingest.get('rounds', 1)} rounds): "
+        f"{ingest['pipeline_chunks_per_s']:.0f} chunks/s end to end vs "
         f"{ingest['encode_chunks_per_s']:.0f} chunks/s for the bare model (overhead {ingest['overhead_pct']:.1f}%), "
         f"peak RSS {ingest['peak_rss_mb']:.0f} MB.\n\n"
         f"Cost: ${m['cost']['usd_per_1k_questions']:.4f} per 1,000 questions at ${m['cost']['usd_per_hour']:.2f}/h "

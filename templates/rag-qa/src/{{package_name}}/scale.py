@@ -1,14 +1,14 @@
 """Scale benchmark: retrieval latency per mode on synthetic collections of 10k and 100k chunks.
 
 The chunks are made, not embedded. Their words are drawn from the shipped corpus' own word
-frequencies, so BM25 sees a realistic spread of common and rare terms, and the questions are the
-dev questions. Their vectors are drawn around random topic centres (cosine about 0.7 to their
-centre, about 0.5 between two chunks of a topic), and each question gets a vector drawn the same
-way: embeddings of real text cluster by topic, while uniformly random vectors have no neighbours
-at all and make any graph index search far more of the graph than real data does. Each size is
-loaded through the ingest path's own ``insert_chunks`` (rows, BM25 postings and statistics in one
-transaction per batch), the HNSW index is built once after loading, and both phases are timed.
-The collections are dropped afterwards.
+frequencies, so BM25 sees a realistic spread of common and rare terms, and the questions are the dev
+questions (``evaluation.timing_questions``). Their vectors are drawn around random topic centres
+(cosine about 0.7 to their centre, about 0.5 between two chunks of a topic), and each question gets
+a vector drawn the same way: embeddings of real text cluster by topic, while uniformly random
+vectors have no neighbours at all and make any graph index search far more of the graph than real
+data does. Each size is loaded through the ingest path's own ``insert_chunks`` (rows, BM25 postings
+and statistics in one transaction per batch), the HNSW index is built once after loading, and both
+phases are timed. The collections are dropped afterwards.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from psycopg import sql
 from . import store
 from .chunking import Chunk
 from .documents import load_corpus_jsonl
-from .evaluation import load_golden
+from .evaluation import timing_questions
 from .pipeline import RagPipeline
 from .retrieval import MODES, search_sql
 from .stats import summarize
@@ -178,7 +178,7 @@ def run_scale(
     settings = pipeline.settings
     documents = load_corpus_jsonl(settings.corpus_path)
     words, p = word_distribution([d.text for d in documents])
-    questions = [c.question for c in load_golden(settings.golden_path, "dev")]
+    questions = timing_questions(settings.golden_path)
     rng = np.random.default_rng(0)
     centres = topic_centres(pipeline.embedder.dimension, rng)
     vectors = topic_vectors(len(questions), centres, rng)
