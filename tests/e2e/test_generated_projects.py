@@ -61,7 +61,7 @@ def test_rag_qa_as_rendered_is_the_template_example(rag_project: Path) -> None:
     assert_the_example_is_flagged(rag_project, "data/corpus/python-stdlib-3.11.jsonl", "evals/golden.jsonl")
 
 
-def installed_package_docs(venv: Path, dest: Path, own: str, limit: int = 450_000) -> dict[str, str]:
+def installed_package_docs(venv: Path, dest: Path, own: str, limit: int = 600_000) -> dict[str, str]:
     """A corpus the templates do not ship, built offline from documentation already on the machine:
     the long descriptions of the packages installed in the project's environment (the project's own
     excluded), one page per second-level section, each titled "Package: section"."""
@@ -108,7 +108,7 @@ def review_answers(count: int) -> str:
 def test_rag_qa_make_it_yours_on_documentation_the_template_does_not_ship(rag_project: Path, workspace: Path) -> None:
     """The README's "Make it yours" path, command by command, on a corpus built on this machine."""
     pages = installed_package_docs(rag_project / ".venv", workspace / "package-docs", own="python-docs-qa")
-    assert len(pages) >= 150, len(pages)
+    assert len(pages) >= 200, len(pages)
     timings: dict[str, float] = {}
 
     def step(target: str, *variables: str, answers: str | None = None) -> str:
