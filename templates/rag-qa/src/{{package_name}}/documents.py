@@ -1,18 +1,26 @@
 """Load stage: documents from the shipped corpus (JSONL) or from a folder of .md/.txt/.html/.pdf.
 
-Files that cannot be read as text are skipped and reported, never silently dropped.
+Files that cannot be read as text are skipped and reported, never silently dropped. A Markdown
+page's YAML front matter (the ``---`` block static-site generators read) is metadata, not text: its
+``title`` names the document and its ``description`` leads the text; the rest is dropped.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import yaml
+
 from .errors import UserError
 
-TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+TEXT_SUFFIXES = MARKDOWN_SUFFIXES | {".txt", ".rst"}
+# A front matter block: "---" on the first line, up to the next line of "---" (or "..."), at most 16 KB.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.{0,16384}?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}
 
@@ -90,8 +98,11 @@ def load_folder(folder: Path, max_file_bytes: int = 20_000_000) -> LoadReport:
         if not text.strip():
             report.skipped.append((relative, "no text"))
             continue
+        title: str | None = None
+        if path.suffix.lower() in MARKDOWN_SUFFIXES:
+            title, text = split_front_matter(text)
         report.documents.append(
-            Document(doc_id=relative, title=_title(text, path), text=text, source=str(folder), url=relative)
+            Document(doc_id=relative, title=title or _title(text, path), text=text, source=str(folder), url=relative)
         )
     if not report.documents:
         detail = f" ({len(report.skipped)} files skipped)" if report.skipped else ""
@@ -156,6 +167,25 @@ def _html_to_text(html: str) -> str:
     text = "".join(parser.parts)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return "\n".join(lines).strip()
+
+
+def split_front_matter(text: str) -> tuple[str | None, str]:
+    """(the front matter's title, the text without its front matter); text that opens with no
+    front matter, or with a block that is not a YAML mapping, comes back unchanged."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return None, text
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except (yaml.YAMLError, RecursionError):
+        return None, text
+    if not isinstance(meta, dict):
+        return None, text
+    body = text[match.end() :].lstrip("\r\n")
+    title, description = meta.get("title"), meta.get("description")
+    if isinstance(description, str) and description.strip():
+        body = f"{description.strip()}\n\n{body}"
+    return (title.strip()[:120] or None) if isinstance(title, str) else None, body
 
 
 def _title(text: str, path: Path) -> str:
