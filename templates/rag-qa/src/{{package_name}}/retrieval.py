@@ -4,10 +4,6 @@ Every mode is one SQL statement, so one round trip: the vector and BM25 candidat
 fusion by reciprocal rank (score = sum over rankings of weight / (rrf_k + rank), which needs no
 calibration between the two score scales), the optional reduction to the best chunk per document,
 and the chunk texts. The statement is prepared on the server the first time a connection runs it.
-
-Asked for distinct documents, hybrid fuses documents rather than chunks: a document's rank in each
-list is the rank of its best chunk among the documents there, so a page whose best vector match and
-best BM25 match are different chunks still gets both votes (chunk-level fusion would split them).
 """
 
 from __future__ import annotations
@@ -131,38 +127,18 @@ def search_sql(collection: str, mode: str) -> sql.Composed:
                          SELECT id, rank, %(lexical_weight)s::float8, NULL, rank FROM lexical) ranks
                    GROUP BY id"""
     parts.append(sql.SQL("fused AS ({fused})").format(fused=sql.SQL(fused)))
-    # A document's score: for hybrid, RRF over the documents' ranks (each document ranked by its best
-    # chunk in each list); for one mode, its best chunk's score, which orders documents the same way.
-    document_score = (
-        """coalesce(1.0 / (%(rrf_k)s + CASE WHEN doc_vector_rank IS NOT NULL THEN row_number()
-                     OVER (PARTITION BY doc_vector_rank IS NULL ORDER BY doc_vector_rank) END), 0)
-           + %(lexical_weight)s * coalesce(1.0 / (%(rrf_k)s + CASE WHEN doc_lexical_rank IS NOT NULL THEN row_number()
-                     OVER (PARTITION BY doc_lexical_rank IS NULL ORDER BY doc_lexical_rank) END), 0)"""
-        if mode == "hybrid"
-        else "score"
-    )
     return sql.SQL(
         """WITH {ctes},
            ranked AS (
                SELECT f.id, c.doc_id, c.title, c.url, c.text, f.score::float8 AS score, f.vector_rank, f.lexical_rank,
                       least(f.vector_rank, f.lexical_rank) AS best_rank,
-                      min(f.vector_rank) OVER (PARTITION BY c.doc_id) AS doc_vector_rank,
-                      min(f.lexical_rank) OVER (PARTITION BY c.doc_id) AS doc_lexical_rank,
                       row_number() OVER (PARTITION BY c.doc_id
                                          ORDER BY f.score DESC, least(f.vector_rank, f.lexical_rank), f.id) AS nth
-               FROM fused f JOIN {t} c ON c.id = f.id),
-           documents AS (
-               SELECT id, doc_id, title, url, text, ({document_score})::float8 AS score, vector_rank, lexical_rank,
-                      least(doc_vector_rank, doc_lexical_rank) AS best_rank
-               FROM ranked WHERE nth = 1 AND %(distinct)s),
-           chosen AS (
-               SELECT id, doc_id, title, url, text, score, vector_rank, lexical_rank, best_rank FROM documents
-               UNION ALL
-               SELECT id, doc_id, title, url, text, score, vector_rank, lexical_rank, best_rank FROM ranked
-               WHERE NOT %(distinct)s)
-           SELECT id, doc_id, title, url, text, score, vector_rank, lexical_rank FROM chosen
+               FROM fused f JOIN {t} c ON c.id = f.id)
+           SELECT id, doc_id, title, url, text, score, vector_rank, lexical_rank FROM ranked
+           WHERE nth = 1 OR NOT %(distinct)s
            ORDER BY score DESC, best_rank, id LIMIT %(k)s"""
-    ).format(ctes=sql.SQL(",\n").join(parts), t=chunks, document_score=sql.SQL(document_score))
+    ).format(ctes=sql.SQL(",\n").join(parts), t=chunks)
 
 
 class Retriever:
