@@ -95,12 +95,12 @@ def load_folder(folder: Path, max_file_bytes: int = 20_000_000) -> LoadReport:
         except (OSError, DataError) as exc:
             report.skipped.append((relative, str(exc)))
             continue
-        if not text.strip():
-            report.skipped.append((relative, "no text"))
-            continue
         title: str | None = None
         if path.suffix.lower() in MARKDOWN_SUFFIXES:
             title, text = split_front_matter(text)
+        if not text.strip():
+            report.skipped.append((relative, "no text"))
+            continue
         report.documents.append(
             Document(doc_id=relative, title=title or _title(text, path), text=text, source=str(folder), url=relative)
         )
