@@ -19,10 +19,11 @@ from .errors import UserError
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 TEXT_SUFFIXES = MARKDOWN_SUFFIXES | {".txt", ".rst"}
-# A front matter block: "---" on the first line, up to the next line of "---" (or "..."), at most 16 KB.
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.{0,16384}?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}
+TITLE_CHARS = 120
+# A front matter block: "---" on the first line, up to the next line of "---" (or "..."), at most 16 KB.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.{0,16384}?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
 class DataError(UserError):
@@ -185,12 +186,13 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
     title, description = meta.get("title"), meta.get("description")
     if isinstance(description, str) and description.strip():
         body = f"{description.strip()}\n\n{body}"
-    return (title.strip()[:120] or None) if isinstance(title, str) else None, body
+    title = title.strip()[:TITLE_CHARS] if isinstance(title, str) else ""
+    return title or None, body
 
 
 def _title(text: str, path: Path) -> str:
     for line in text.splitlines():
         stripped = line.strip().lstrip("#").strip()
         if stripped:
-            return stripped[:120]
+            return stripped[:TITLE_CHARS]
     return path.stem
