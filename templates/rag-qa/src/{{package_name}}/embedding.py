@@ -1,10 +1,11 @@
-"""Embed stage: a sentence-transformers model, all-MiniLM-L6-v2 from a package by default (offline).
+"""Embed stage: all-MiniLM-L6-v2 from a package (offline), by default as its int8 ONNX build.
 
-Any sentence-transformers model name or local path works through EMBEDDING_MODEL; the GPU is
-used when one is present and EMBEDDING_DEVICE is ``auto``. Two builds of the same MiniLM trade
-its cost for speed on a CPU: ``minilm-onnx-int8``, the transformer quantised to int8 for
-onnxruntime (``onnx_embedding.py``, written by ``make onnx``), and ``static-minilm``, a static
-embedding distilled from it (``static_embedding.py``, written by ``make distill``).
+``minilm-onnx-int8`` (the default) is the packaged transformer quantised to int8 for onnxruntime on
+the CPU (``onnx_embedding.py``), built from the packaged weights the first time it is needed (or by
+``make onnx``). ``static-minilm`` is a static embedding distilled from it (``static_embedding.py``,
+written by ``make distill``). Any sentence-transformers model name or local path works through
+EMBEDDING_MODEL, the float MiniLM included; those run on the GPU when one is present and
+EMBEDDING_DEVICE is ``auto``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from opentelemetry.trace import SpanKind
 from . import onnx_embedding, static_embedding
 from .errors import UserError
 from .onnx_embedding import ONNX_MODEL, OnnxEncoder
-from .settings import DEFAULT_EMBEDDING_MODEL
+from .settings import DEFAULT_EMBEDDING_MODEL, MINILM
 from .static_embedding import STATIC_MODEL, StaticEncoder
 from .telemetry import (
     GEN_AI_EMBEDDINGS_DIMENSION,
@@ -35,8 +36,8 @@ from .telemetry import (
 )
 
 _tracer = get_tracer(__name__)
-_PACKAGED = {DEFAULT_EMBEDDING_MODEL, "all-MiniLM-L6-v2"}
-_BUILT = {STATIC_MODEL: "model2vec", ONNX_MODEL: "onnxruntime"}  # built here: name -> provider
+_PACKAGED = {MINILM, "all-MiniLM-L6-v2"}
+BUILT = {STATIC_MODEL: "model2vec", ONNX_MODEL: "onnxruntime"}  # built here from MiniLM: name -> provider
 
 
 def resolve_device(device: str) -> str:
@@ -54,11 +55,12 @@ class Embedder:
         device: str = "auto",
         batch_size: int = 64,
         models_dir: Path = Path(".data/models"),
+        threads: int | None = None,  # the int8 build's threads (default: every core); torch's are torch's own
     ):
         self.model_name = model_name
-        self.device = "cpu" if model_name in _BUILT else resolve_device(device)
+        self.device = "cpu" if model_name in BUILT else resolve_device(device)
         self.batch_size = batch_size
-        self._model = _load_model(model_name, self.device, models_dir)
+        self._model = _load_model(model_name, self.device, models_dir, threads)
         dimension = (
             self._model.get_embedding_dimension()
             if hasattr(self._model, "get_embedding_dimension")
@@ -78,7 +80,7 @@ class Embedder:
         """Unit-length float32 vectors, one row per text."""
         attributes = {
             GEN_AI_OPERATION: "embeddings",
-            GEN_AI_PROVIDER: _BUILT.get(self.model_name, "sentence-transformers"),
+            GEN_AI_PROVIDER: BUILT.get(self.model_name, "sentence-transformers"),
             GEN_AI_REQUEST_MODEL: self.model_name,
         }
         # The model runs in this process, so the span is INTERNAL rather than CLIENT.
@@ -111,7 +113,7 @@ def built_models(models_dir: Path) -> list[str]:
     return [name for name, is_built in builds.items() if is_built(models_dir / name)]
 
 
-def _load_model(model_name: str, device: str, models_dir: Path) -> Any:
+def _load_model(model_name: str, device: str, models_dir: Path, threads: int | None = None) -> Any:
     if model_name == STATIC_MODEL:
         path = models_dir / STATIC_MODEL
         if not static_embedding.is_built(path):
@@ -119,9 +121,8 @@ def _load_model(model_name: str, device: str, models_dir: Path) -> Any:
         return StaticEncoder(path)
     if model_name == ONNX_MODEL:
         path = models_dir / ONNX_MODEL
-        if not onnx_embedding.is_built(path):
-            raise UserError(f"EMBEDDING_MODEL={ONNX_MODEL} needs the int8 model in {path}: run `make onnx`.")
-        return OnnxEncoder(path)
+        onnx_embedding.ensure_built(path, lambda: load_packaged_minilm("cpu"))
+        return OnnxEncoder(path, threads)
     if model_name in _PACKAGED:
         return load_packaged_minilm(device)
     from sentence_transformers import SentenceTransformer

@@ -14,18 +14,22 @@ so the vectors live in the same space as MiniLM's; the build measures their cosi
 float model on sample texts and refuses a model that drifts. Texts are encoded in batches sorted by
 length, so padding costs little.
 
-Select it with ``EMBEDDING_MODEL=minilm-onnx-int8``; it is written to ``.data/models/minilm-onnx-int8``.
+It is the default embedder (``EMBEDDING_MODEL=minilm-onnx-int8``), written to
+``.data/models/minilm-onnx-int8`` by ``make onnx`` or, the first time a process needs it, by
+``ensure_built`` (about 15 s on 2 cores, once per data directory).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +83,10 @@ def build(teacher: Any, out: Path, sample: Sequence[str] = _SAMPLE) -> dict[str,
                 return self.transformer(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
         axes = {0: "batch", 1: "sequence"}
-        with torch.inference_mode():
+        # The tracer's warnings are about Python-side branches of the attention mask, which the fixed
+        # input signature and the agreement check below cover; they are not the user's to act on.
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.onnx.export(
                 LastHiddenState(),
                 (example["input_ids"], example["attention_mask"]),
@@ -98,14 +105,23 @@ def build(teacher: Any, out: Path, sample: Sequence[str] = _SAMPLE) -> dict[str,
         fused.save_model_to_file(str(fused_path))
         fused_counts = {op: n for op, n in fused.get_fused_operator_statistics().items() if n}
         _log.info("fused operators: %s", ", ".join(f"{op} x{n}" for op, n in fused_counts.items()))
-        quantize_dynamic(
-            str(fused_path),
-            str(work / MODEL_FILE),
-            per_channel=True,
-            weight_type=QuantType.QInt8,
-            # Shape inference does not type the outputs of onnxruntime's own fused operators.
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
+        # The quantiser advises pre-processing through logging.warning(), which would also configure
+        # the root logger for the whole process; the model is already fused, so the advice is muted.
+        root, level, mute = logging.getLogger(), logging.getLogger().level, logging.NullHandler()
+        root.addHandler(mute)
+        root.setLevel(logging.ERROR)
+        try:
+            quantize_dynamic(
+                str(fused_path),
+                str(work / MODEL_FILE),
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                # Shape inference does not type the outputs of onnxruntime's own fused operators.
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
+        finally:
+            root.setLevel(level)
+            root.removeHandler(mute)
         float_path.unlink()
         fused_path.unlink()
         teacher.tokenizer.backend_tokenizer.save(str(work / "tokenizer.json"))
@@ -140,6 +156,20 @@ def build(teacher: Any, out: Path, sample: Sequence[str] = _SAMPLE) -> dict[str,
 
 def is_built(path: Path) -> bool:
     return all((path / name).is_file() for name in (MODEL_FILE, "tokenizer.json", "config.json"))
+
+
+def ensure_built(path: Path, teacher: Callable[[], Any]) -> None:
+    """Build the model at ``path`` from ``teacher()`` unless it is there. Processes that start
+    together (an API beside an ingest, Ray workers) take a lock beside it: one builds, the others
+    wait and load what it wrote."""
+    if is_built(path):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not is_built(path):
+            _log.warning("building %s from the packaged MiniLM (once, about 15 s)", path)
+            build(teacher(), path)
 
 
 class OnnxEncoder:

@@ -104,7 +104,7 @@ class ChunkAndEmbed:
         torch.set_num_threads(CPUS_PER_WORKER)
         self.strategy, self.chunk_size, self.chunk_overlap = strategy, chunk_size, chunk_overlap
         self.present = present
-        self.embedder = Embedder(model_name, device, batch_size, Path(models_dir))
+        self.embedder = Embedder(model_name, device, batch_size, Path(models_dir), threads=CPUS_PER_WORKER)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         documents = [

@@ -7,7 +7,7 @@ average). Encoding a text is then a table lookup and a weighted mean: no transfo
 time. The table is served by model2vec's ``StaticModel``. model2vec's own distillation needs an
 older transformers than the pinned sentence-transformers, so the few steps are done here.
 
-Select it with ``EMBEDDING_MODEL=static-minilm``; ``make distill`` (or the first use) writes it to
+Select it with ``EMBEDDING_MODEL=static-minilm``; ``make distill`` writes it to
 ``.data/models/static-minilm``.
 """
 
