@@ -14,6 +14,7 @@ leak into the reported test numbers.
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -31,7 +32,7 @@ from .onnx_embedding import ONNX_MODEL
 from .pipeline import RagPipeline
 from .reference_bm25 import WholeDocumentBM25
 from .retrieval import MODES, search_ts_rank
-from .settings import MINILM
+from .settings import MINILM, Settings
 from .static_embedding import STATIC_MODEL
 from .stats import summarize
 from .store import drop_collection, fetch_texts
@@ -46,6 +47,7 @@ FUSION_GRID = {
     "lexical_weight": (0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0),
     "candidates": (20, 50, 100),
 }
+FUSION_NOISE = 0.01  # nDCG@10 a grid point must gain over the defaults to replace them
 TERM_DEPTHS = (100, 300, 1000, 3000)  # postings read per query term (the BM25 query's cost)
 
 
@@ -125,15 +127,21 @@ def compare_arms(
 def tune_fusion(
     pipeline: RagPipeline, cases: Sequence[GoldenCase], vectors: np.ndarray, collection: str
 ) -> dict[str, Any]:
-    """Every point of FUSION_GRID for hybrid retrieval; the best by nDCG@10, then MRR, then cost."""
+    """Every point of FUSION_GRID for hybrid retrieval; the best by nDCG@10, then MRR, then cost,
+    unless the defaults in settings.py are within FUSION_NOISE of it."""
     names = list(FUSION_GRID)
     points = []
     for values in itertools.product(*FUSION_GRID.values()):
         setting = dict(zip(names, values, strict=True))
         points.append({**setting, **score_arm(pipeline, cases, vectors, collection, "hybrid", **setting)})
     # On a hundred-odd questions one question moves nDCG@10 by about 0.01, so smaller differences are
-    # noise: such ties go to the better MRR, then to the cheaper setting (fewer candidates per list).
+    # noise: such ties go to the better MRR, then to the cheaper setting (fewer candidates per list),
+    # and a setting replaces the defaults only when it beats them by more than that.
     best = max(points, key=lambda p: (round(p["ndcg@10"], 2), round(p["mrr"], 3), -p["candidates"]))
+    defaults = {name: Settings.model_fields[name].default for name in names}
+    default = next((p for p in points if all(p[name] == defaults[name] for name in names)), None)
+    if default is not None and best["ndcg@10"] < default["ndcg@10"] + FUSION_NOISE:
+        best = default
     return {"collection": collection, "grid": FUSION_GRID, "points": points, "best": best}
 
 
@@ -143,6 +151,13 @@ def embedding_arms(configured: str) -> list[str]:
     the model the builds come from; another configured model is itself the baseline."""
     source = (MINILM,) if configured in (ONNX_MODEL, STATIC_MODEL) else ()
     return list(dict.fromkeys((configured, *source, ONNX_MODEL, STATIC_MODEL)))
+
+
+def arm_collection(model_name: str) -> str:
+    """The collection an embedding arm ingests into: the model's last path part as an identifier
+    ("sentence-transformers/all-MiniLM-L6-v2" -> ablation_all_minilm_l6_v2)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", model_name.lower().rstrip("/").rsplit("/", 1)[-1]).strip("_")
+    return f"ablation_{slug[:30] or 'model'}"
 
 
 def compare_embedders(
@@ -175,7 +190,7 @@ def compare_embedders(
         embedder = pipeline.embedder if default else Embedder(name, "cpu", settings.embedding_batch_size, models_dir)
         arm = RagPipeline(settings, pipeline.pool, embedder, pipeline.answerer)
         speed = ingest_overhead(arm, sample, collection="ablation_ingest_speed")
-        collection = f"ablation_{settings.chunk_strategy}" if default else f"ablation_{name.replace('-', '_')}"
+        collection = f"ablation_{settings.chunk_strategy}" if default else arm_collection(name)
         arm.ingest(documents, collection=collection, progress=progress)
         vectors = embedder.encode([c.question for c in cases])
         row: dict[str, Any] = {
