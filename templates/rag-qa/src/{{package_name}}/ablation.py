@@ -117,7 +117,7 @@ def compare_arms(
     pipeline: RagPipeline, cases: Sequence[GoldenCase], collection: str, reference: WholeDocumentBM25
 ) -> list[dict[str, Any]]:
     """Every retrieval arm on one collection, with the pipeline's current settings."""
-    vectors = pipeline.embedder.encode([c.question for c in cases])
+    vectors = pipeline.embedder.encode_queries([c.question for c in cases])
     rows = [{"mode": mode, **score_arm(pipeline, cases, vectors, collection, mode)} for mode in MODES]
     rows.append({"mode": TS_RANK_ARM, **score_ts_rank(pipeline, cases, collection)})
     rows.append({"mode": REFERENCE_ARM, **score_reference(reference, cases)})
@@ -192,7 +192,7 @@ def compare_embedders(
         speed = ingest_overhead(arm, sample, collection="ablation_ingest_speed")
         collection = f"ablation_{settings.chunk_strategy}" if default else arm_collection(name)
         arm.ingest(documents, collection=collection, progress=progress)
-        vectors = embedder.encode([c.question for c in cases])
+        vectors = embedder.encode_queries([c.question for c in cases])
         row: dict[str, Any] = {
             "embedding": name,
             "dimension": embedder.dimension,
@@ -230,7 +230,7 @@ def run_ablation(pipeline: RagPipeline, split: str = "dev", step: Step = _quiet)
     cases = load_golden(settings.golden_path, split)
     documents = load_corpus_jsonl(settings.corpus_path)
     reference = WholeDocumentBM25(documents, settings.bm25_k1, settings.bm25_b)
-    vectors = pipeline.embedder.encode([c.question for c in cases])
+    vectors = pipeline.embedder.encode_queries([c.question for c in cases])
     chunks: dict[str, int] = {}
     for strategy in STRATEGIES:
         with step(f"ingest {strategy} chunks") as update:

