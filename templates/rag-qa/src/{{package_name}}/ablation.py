@@ -202,6 +202,7 @@ def compare_embedders(
             "encode_chunks_per_s": speed["encode_chunks_per_s"],
             "ingest_chunks_per_s": speed["pipeline_chunks_per_s"],
             "pipeline_overhead_pct": speed["overhead_pct"],
+            "outside_encoder_pct": speed["outside_encoder_pct"],
         }
         for mode in ("vector", "hybrid"):
             metrics = score_arm(arm, cases, vectors, collection, mode, **(fusion if mode == "hybrid" else {}))

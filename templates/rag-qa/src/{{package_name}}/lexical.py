@@ -91,29 +91,34 @@ def index_chunks(
 ) -> None:
     """Add the postings, document frequencies and length statistics of chunks ``ids`` (None: all).
 
-    Runs inside the caller's transaction, so the statistics always describe exactly the stored
-    chunks. Document frequencies are updated in term order: concurrent ingests lock rows in the
-    same order and cannot deadlock on them."""
-    tf = sql.SQL(
-        "(cardinality(u.positions) + {extra} * (SELECT count(*) FROM unnest(u.weights) w WHERE w = 'A'))"
-    ).format(extra=sql.Literal(TITLE_BOOST - 1))
+    One statement inside the caller's transaction, so the statistics always describe exactly the
+    stored chunks; each chunk's lexemes are unnested once, for its length, its postings and the
+    collection's totals (this is most of the store stage's cost on ingest). Document frequencies
+    are updated in term order: concurrent ingests lock rows in the same order and cannot deadlock
+    on them."""
+    tf = sql.SQL("(cardinality(u.positions) + {extra} * cardinality(array_positions(u.weights, 'A')))").format(
+        extra=sql.Literal(TITLE_BOOST - 1)
+    )
     selection = sql.SQL("true") if ids is None else sql.SQL("c.id = ANY(%(ids)s)")
     params: dict[str, Any] = {"ids": list(ids or []), "collection": collection, "k1": K1, "b": B}
     conn.execute(
         sql.SQL(
-            """WITH lengths AS (
-                   SELECT c.id, c.tsv, (SELECT coalesce(sum({tf}), 0) FROM unnest(c.tsv) u) AS dl
-                   FROM {chunks} c WHERE {selection}),
+            """WITH terms AS MATERIALIZED (
+                   SELECT c.id, u.lexeme AS term, {tf} AS tf
+                   FROM {chunks} c CROSS JOIN LATERAL unnest(c.tsv) u WHERE {selection}),
+               lengths AS MATERIALIZED (SELECT id, sum(tf) AS dl FROM terms GROUP BY id),
                stats AS (
-                   SELECT (s.terms + (SELECT coalesce(sum(dl), 0) FROM lengths))::float8
-                          / greatest(s.chunks + (SELECT count(*) FROM lengths), 1) AS avgdl
-                   FROM rag_bm25_stats s WHERE s.collection = %(collection)s),
+                   UPDATE rag_bm25_stats s
+                   SET chunks = s.chunks + (SELECT count(*) FROM {chunks} c WHERE {selection}),
+                       terms = s.terms + (SELECT coalesce(sum(dl), 0) FROM lengths)
+                   WHERE s.collection = %(collection)s
+                   RETURNING s.terms::float8 / greatest(s.chunks, 1) AS avgdl),
                inserted AS (
                    INSERT INTO {p} (term, chunk_id, tf, dl, impact)
-                   SELECT u.lexeme, l.id, {tf}, l.dl,
-                          {tf} * (%(k1)s + 1) / ({tf}
+                   SELECT t.term, t.id, t.tf, l.dl,
+                          t.tf * (%(k1)s + 1) / (t.tf
                               + %(k1)s * (1 - %(b)s + %(b)s * l.dl / greatest(stats.avgdl, 1)))
-                   FROM lengths l CROSS JOIN stats CROSS JOIN LATERAL unnest(l.tsv) u
+                   FROM terms t JOIN lengths l ON l.id = t.id CROSS JOIN stats
                    RETURNING term)
                INSERT INTO {f} (term, df)
                SELECT term, count(*) FROM inserted GROUP BY term ORDER BY term
@@ -121,16 +126,6 @@ def index_chunks(
         ).format(
             chunks=chunks, selection=selection, p=postings_table(collection), f=frequencies_table(collection), tf=tf
         ),
-        params,
-    )
-    conn.execute(
-        sql.SQL(
-            """UPDATE rag_bm25_stats s SET chunks = s.chunks + t.n, terms = s.terms + t.dl
-               FROM (SELECT count(*) AS n,
-                            coalesce(sum((SELECT sum({tf}) FROM unnest(c.tsv) u)), 0) AS dl
-                     FROM {chunks} c WHERE {selection}) t
-               WHERE s.collection = %(collection)s"""
-        ).format(chunks=chunks, selection=selection, tf=tf),
         params,
     )
 
