@@ -107,7 +107,7 @@ def bench_rag_qa(project: Path) -> dict[str, object]:
             "eval_under_60s": eval_s < 60,
             "hybrid_p95_under_15ms": cpu["retrieve_hybrid"]["p95"] < 15,
             "hnsw_recall_at_least_0_95": bench["hnsw_recall@10"] >= 0.95,
-            "ingest_within_15pct_of_encode": ingest["overhead_pct"] <= 15,
+            "ingest_within_5pct_of_encode": ingest["overhead_pct"] <= 5,
             "ingest_peak_under_2gb": ingest["peak_rss_mb"] < 2048,
         },
     }
