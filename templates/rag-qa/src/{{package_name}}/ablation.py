@@ -31,6 +31,7 @@ from .ingest_bench import ingest_overhead, leading_documents
 from .onnx_embedding import ONNX_MODEL
 from .pipeline import RagPipeline
 from .reference_bm25 import WholeDocumentBM25
+from .rerank import SentenceReranker, retrieve_and_rerank
 from .retrieval import MODES, search_ts_rank
 from .settings import MINILM, Settings
 from .static_embedding import STATIC_MODEL
@@ -40,6 +41,7 @@ from .store import drop_collection, fetch_texts
 METRICS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10")
 TS_RANK_ARM = "lexical ts_rank_cd"
 REFERENCE_ARM = "whole-document BM25"
+RERANK_ARM = "hybrid + sentence rerank"
 # Lexical weights from 1/5 to 5: at either end one ranking leads and the other breaks its ties,
 # which is where fusion lands on corpora whose questions favour one mode.
 FUSION_GRID = {
@@ -66,9 +68,12 @@ def score_arm(
     vectors: np.ndarray,
     collection: str,
     mode: str,
+    *,
+    reranker: SentenceReranker | None = None,
     **overrides: Any,
 ) -> dict[str, Any]:
-    """Document-level metrics of one retrieval mode (``overrides`` replace retriever settings)."""
+    """Document-level metrics of one retrieval mode, reranked with ``reranker`` if given
+    (``overrides`` replace retriever settings); latencies include the rerank stage."""
     rankings: list[list[str]] = []
     latencies: list[float] = []
     with pipeline.pool.connection() as conn:
@@ -77,7 +82,9 @@ def score_arm(
             setattr(retriever, name, value)
         for case, vector in zip(cases, vectors, strict=True):
             tick = time.perf_counter()
-            passages = retriever.retrieve(case.question, vector, mode, RETRIEVAL_DEPTH, distinct_documents=True)
+            passages = retrieve_and_rerank(
+                retriever, reranker, case.question, vector, mode, RETRIEVAL_DEPTH, distinct_documents=True
+            )
             latencies.append((time.perf_counter() - tick) * 1000)
             rankings.append([p.doc_id for p in passages])
     return _row(cases, rankings, latencies)
@@ -106,6 +113,11 @@ def score_reference(reference: WholeDocumentBM25, cases: Sequence[GoldenCase]) -
     return _row(cases, rankings, latencies)
 
 
+def sentence_reranker(pipeline: RagPipeline) -> SentenceReranker:
+    """The rerank stage at the configured depth and weight, measured whether or not RERANK enables it."""
+    return SentenceReranker(pipeline.embedder, pipeline.settings.rerank_depth, pipeline.settings.rerank_weight)
+
+
 def compare_modes(pipeline: RagPipeline, split: str) -> list[dict[str, Any]]:
     """Every retrieval arm on the configured collection and one split (``make eval`` reports them)."""
     settings = pipeline.settings
@@ -119,6 +131,8 @@ def compare_arms(
     """Every retrieval arm on one collection, with the pipeline's current settings."""
     vectors = pipeline.embedder.encode_queries([c.question for c in cases])
     rows = [{"mode": mode, **score_arm(pipeline, cases, vectors, collection, mode)} for mode in MODES]
+    reranked = score_arm(pipeline, cases, vectors, collection, "hybrid", reranker=sentence_reranker(pipeline))
+    rows.append({"mode": RERANK_ARM, **reranked})
     rows.append({"mode": TS_RANK_ARM, **score_ts_rank(pipeline, cases, collection)})
     rows.append({"mode": REFERENCE_ARM, **score_reference(reference, cases)})
     return rows
@@ -132,7 +146,7 @@ def tune_fusion(
     names = list(FUSION_GRID)
     points = []
     for values in itertools.product(*FUSION_GRID.values()):
-        setting = dict(zip(names, values, strict=True))
+        setting: dict[str, Any] = dict(zip(names, values, strict=True))
         points.append({**setting, **score_arm(pipeline, cases, vectors, collection, "hybrid", **setting)})
     # On a hundred-odd questions one question moves nDCG@10 by about 0.01, so smaller differences are
     # noise: such ties go to the better MRR, then to the cheaper setting (fewer candidates per list),
@@ -251,6 +265,9 @@ def run_ablation(pipeline: RagPipeline, split: str = "dev", step: Step = _quiet)
         for mode in MODES:
             metrics = score_arm(pipeline, cases, vectors, collection, mode, **(tuned if mode == "hybrid" else {}))
             runs.append({"strategy": strategy, "mode": mode, "chunks": chunks[strategy], **metrics})
+        reranker = sentence_reranker(pipeline)
+        reranked = score_arm(pipeline, cases, vectors, collection, "hybrid", reranker=reranker, **tuned)
+        runs.append({"strategy": strategy, "mode": RERANK_ARM, "chunks": chunks[strategy], **reranked})
         runs.append(
             {
                 "strategy": strategy,

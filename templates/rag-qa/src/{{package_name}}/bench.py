@@ -1,4 +1,4 @@
-"""Latency benchmark: embed, retrieve (each mode) and end-to-end POST /ask over a fixed query set,
+"""Latency benchmark: embed, retrieve (each mode), rerank and end-to-end POST /ask over a fixed query set,
 on the CPU and on the GPU when one is present; HNSW recall against exact search; ingest overhead."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from .embedding import BUILT, Embedder, built_models
 from .evaluation import timing_questions
 from .ingest_bench import ingest_overhead
 from .pipeline import RagPipeline
+from .rerank import SentenceReranker
 from .retrieval import MODES, search_ts_rank, search_vector
 from .serving import serve_in_thread
 from .settings import MINILM
@@ -58,6 +59,13 @@ def stage_latencies(pipeline: RagPipeline, embedder: Embedder, queries: list[str
         for q in queries:
             samples += _timed(partial(search_ts_rank, conn, settings.collection, q, settings.top_k), 1)
         results["retrieve_lexical_ts_rank_cd"] = summarize(samples)
+        # The rerank stage on the served mode's passages (measured whether or not RERANK enables it).
+        reranker = SentenceReranker(embedder, settings.rerank_depth, settings.rerank_weight)
+        samples = []
+        for q, v in zip(queries, vectors, strict=True):
+            passages = retriever.retrieve(q, v, settings.retrieval_mode, max(settings.top_k, reranker.depth))
+            samples += _timed(partial(reranker.rerank, v, passages), 1)
+        results["rerank_sentences"] = summarize(samples)
     return results
 
 

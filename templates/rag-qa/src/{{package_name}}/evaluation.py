@@ -148,16 +148,25 @@ def run_cases(
     collection: str | None = None,
     progress: Callable[[int], None] | None = None,
     answer: bool = True,
+    rerank: bool = True,
 ) -> list[CaseOutcome]:
-    """Retrieve (and, unless ``answer`` is false, answer) every case."""
+    """Retrieve, rerank unless ``rerank`` is false (or RERANK=none), and answer unless ``answer`` is
+    false, every case."""
     settings = pipeline.settings
     outcomes = []
     for index, case in enumerate(cases, start=1):
         tick = time.perf_counter()
         vector = pipeline.embedder.encode([case.question])[0]
         with pipeline.pool.connection() as conn:
-            passages = pipeline.retriever(conn, collection).retrieve(
-                case.question, vector, mode or settings.retrieval_mode, RETRIEVAL_DEPTH, distinct_documents=True
+            passages = pipeline.search(
+                conn,
+                case.question,
+                vector,
+                mode or settings.retrieval_mode,
+                RETRIEVAL_DEPTH,
+                collection=collection,
+                distinct_documents=True,
+                rerank=rerank,
             )
         top = passages[: settings.top_k]
         result = pipeline.answerer.answer(case.question, top, vector) if answer else None

@@ -26,6 +26,7 @@ from .database import DatabaseUnavailable, connect, database_url, redact
 from .documents import Document, load_corpus_jsonl
 from .embedding import Embedder
 from .llm import ChatClient
+from .rerank import SentenceReranker, retrieve_and_rerank
 from .results import run_metadata
 from .retrieval import Passage, Retriever, configure_search_session
 from .settings import Settings
@@ -123,6 +124,7 @@ class RagPipeline:
             "rrf_k": s.rrf_k,
             "lexical_weight": s.lexical_weight,
             "fusion_source": s.fusion_source,
+            "rerank": {"mode": s.rerank, "depth": s.rerank_depth, "weight": s.rerank_weight},
             "hnsw_ef_search": s.hnsw_ef_search,
             "text_search_config": s.text_search_config,
             "bm25": {"k1": s.bm25_k1, "b": s.bm25_b, "term_depth": s.bm25_term_depth},
@@ -263,6 +265,36 @@ class RagPipeline:
             b=s.bm25_b,
         )
 
+    def reranker(self) -> SentenceReranker | None:
+        """The configured rerank stage, or None with RERANK=none."""
+        s = self.settings
+        return SentenceReranker(self.embedder, s.rerank_depth, s.rerank_weight) if s.rerank == "sentences" else None
+
+    def search(
+        self,
+        conn: Connection[Any],
+        question: str,
+        vector: np.ndarray | None,
+        mode: str,
+        k: int,
+        *,
+        collection: str | None = None,
+        distinct_documents: bool = False,
+        rerank: bool = True,
+        timings: dict[str, float] | None = None,
+    ) -> list[Passage]:
+        """Retrieve, then rerank unless ``rerank`` is false or RERANK=none (``retrieve_and_rerank``)."""
+        return retrieve_and_rerank(
+            self.retriever(conn, collection),
+            self.reranker() if rerank else None,
+            question,
+            vector,
+            mode,
+            k,
+            distinct_documents=distinct_documents,
+            timings=timings,
+        )
+
     def ask(
         self, question: str, *, mode: str | None = None, top_k: int | None = None, collection: str | None = None
     ) -> AskResult:
@@ -271,12 +303,9 @@ class RagPipeline:
         tick = time.perf_counter()
         vector = self.embedder.encode([question])[0]
         timings["embed"] = (time.perf_counter() - tick) * 1000
-        tick = time.perf_counter()
         with self.pool.connection() as conn:
-            passages = self.retriever(conn, collection).retrieve(
-                question, vector, mode or s.retrieval_mode, top_k or s.top_k
-            )
-        timings["retrieve"] = (time.perf_counter() - tick) * 1000
+            mode, k = mode or s.retrieval_mode, top_k or s.top_k
+            passages = self.search(conn, question, vector, mode, k, collection=collection, timings=timings)
         tick = time.perf_counter()
         answer = self.answerer.answer(question, passages, vector)
         timings["generate"] = (time.perf_counter() - tick) * 1000

@@ -12,12 +12,18 @@ from .results import from_results, markdown_table, provenance_line
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "ndcg@10")
 
 
+def served_mode(config: dict[str, Any]) -> str:
+    """The retrieval mode a results file's run served, with its rerank stage if one ran."""
+    rerank = (config.get("rerank") or {}).get("mode", "none")
+    return str(config["retrieval_mode"]) + ("" if rerank == "none" else f" + {rerank} rerank")
+
+
 def eval_markdown(result: dict[str, Any]) -> str:
     m = result["metrics"]
     config = result["run"]["config"]
     retrieval = markdown_table(
         ["split", "cases", "mode", *RETRIEVAL_COLUMNS],
-        [[config["split"], m["cases"], config["retrieval_mode"], *(m["retrieval"][c] for c in RETRIEVAL_COLUMNS)]],
+        [[config["split"], m["cases"], served_mode(config), *(m["retrieval"][c] for c in RETRIEVAL_COLUMNS)]],
     )
     answer = markdown_table(["answer metric (ragas)", "mean"], sorted(m["answer"].items()))
     latency = m["latency_ms"]
@@ -178,7 +184,10 @@ def lexical_choice_markdown(result: dict[str, Any]) -> str:
         f"Dev split, {strategy} chunks, nDCG@10: {arm('lexical')}, {arm('lexical ts_rank_cd')}, "
         f"{arm('whole-document BM25')}; {arm('vector')}; hybrid with the best fusion setting "
         f"(RRF k={f['rrf_k']}, lexical weight {f['lexical_weight']}, {f['candidates']} candidates) "
-        f"{f['ndcg@10']:.3f} (MRR {f['mrr']:.3f}). " + provenance_line(result, "results/ablation.json")
+        f"{f['ndcg@10']:.3f} (MRR {f['mrr']:.3f})"
+        + (f"; {arm('hybrid + sentence rerank')}" if "hybrid + sentence rerank" in arms else "")
+        + ". "
+        + provenance_line(result, "results/ablation.json")
     )
 
 

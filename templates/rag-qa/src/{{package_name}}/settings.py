@@ -13,6 +13,7 @@ from .onnx_embedding import ONNX_MODEL
 
 ChunkStrategy = Literal["fixed", "headings", "sentences"]
 RetrievalMode = Literal["vector", "lexical", "hybrid"]
+RerankMode = Literal["none", "sentences"]
 
 # The packaged all-MiniLM-L6-v2, and its int8 ONNX build (onnx_embedding.py), the default: it ranks
 # as well as the float model and ingests several times faster on a CPU in a third of the memory (the
@@ -107,6 +108,10 @@ class Settings(BaseSettings):
     rrf_k: int = Field(10, ge=1)
     lexical_weight: float = Field(0.5, ge=0, description="weight of the lexical ranking in hybrid RRF")
     hnsw_ef_search: int = Field(100, ge=1)
+    # The rerank stage (rerank.py); see the README's design decisions for what it gained.
+    rerank: RerankMode = Field("sentences", description="order the first RERANK_DEPTH passages by their best sentence")
+    rerank_depth: int = Field(10, ge=1, le=50, description="passages the rerank stage re-orders")
+    rerank_weight: float = Field(1.0, ge=0, description="weight of the sentence ranking against the retrieval one")
     text_search_config: str = Field("english", description="Postgres text search configuration: stemming, stop words")
     bm25_k1: float = Field(1.2, ge=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
