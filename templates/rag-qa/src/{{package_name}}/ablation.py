@@ -118,20 +118,36 @@ def sentence_reranker(pipeline: RagPipeline) -> SentenceReranker:
     return SentenceReranker(pipeline.embedder, pipeline.settings.rerank_depth, pipeline.settings.rerank_weight)
 
 
-def compare_modes(pipeline: RagPipeline, split: str) -> list[dict[str, Any]]:
-    """Every retrieval arm on the configured collection and one split (``make eval`` reports them)."""
+def compare_modes(
+    pipeline: RagPipeline, split: str, served: Sequence[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Every retrieval arm on the configured collection and one split (``make eval`` reports them).
+    ``served``: that split's rows as ``make eval`` served them (ranking and retrieval_ms per case,
+    in golden order), which are the rerank arm's when the served mode is hybrid with the rerank
+    stage, so that arm is not computed twice."""
     settings = pipeline.settings
     reference = WholeDocumentBM25(load_corpus_jsonl(settings.corpus_path), settings.bm25_k1, settings.bm25_b)
-    return compare_arms(pipeline, load_golden(settings.golden_path, split), settings.collection, reference)
+    cases = load_golden(settings.golden_path, split)
+    same = settings.retrieval_mode == "hybrid" and settings.rerank == "sentences"
+    if served is not None and same and [r["id"] for r in served] == [c.id for c in cases]:
+        reranked = _row(cases, [list(r["ranking"]) for r in served], [float(r["retrieval_ms"]) for r in served])
+        return compare_arms(pipeline, cases, settings.collection, reference, reranked)
+    return compare_arms(pipeline, cases, settings.collection, reference)
 
 
 def compare_arms(
-    pipeline: RagPipeline, cases: Sequence[GoldenCase], collection: str, reference: WholeDocumentBM25
+    pipeline: RagPipeline,
+    cases: Sequence[GoldenCase],
+    collection: str,
+    reference: WholeDocumentBM25,
+    reranked: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every retrieval arm on one collection, with the pipeline's current settings."""
+    """Every retrieval arm on one collection, with the pipeline's current settings (``reranked``:
+    the rerank arm's row when already measured)."""
     vectors = pipeline.embedder.encode_queries([c.question for c in cases])
     rows = [{"mode": mode, **score_arm(pipeline, cases, vectors, collection, mode)} for mode in MODES]
-    reranked = score_arm(pipeline, cases, vectors, collection, "hybrid", reranker=sentence_reranker(pipeline))
+    if reranked is None:
+        reranked = score_arm(pipeline, cases, vectors, collection, "hybrid", reranker=sentence_reranker(pipeline))
     rows.append({"mode": RERANK_ARM, **reranked})
     rows.append({"mode": TS_RANK_ARM, **score_ts_rank(pipeline, cases, collection)})
     rows.append({"mode": REFERENCE_ARM, **score_reference(reference, cases)})

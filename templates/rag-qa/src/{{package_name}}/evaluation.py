@@ -129,6 +129,7 @@ class CaseOutcome:
     citations: list[str]
     contexts: list[str]
     latency_ms: float
+    retrieval_ms: float = 0.0  # the retrieve and rerank stages alone
 
     @property
     def first_relevant_rank(self) -> int | None:
@@ -157,6 +158,7 @@ def run_cases(
     for index, case in enumerate(cases, start=1):
         tick = time.perf_counter()
         vector = pipeline.embedder.encode([case.question])[0]
+        timings: dict[str, float] = {}
         with pipeline.pool.connection() as conn:
             passages = pipeline.search(
                 conn,
@@ -167,6 +169,7 @@ def run_cases(
                 collection=collection,
                 distinct_documents=True,
                 rerank=rerank,
+                timings=timings,
             )
         top = passages[: settings.top_k]
         result = pipeline.answerer.answer(case.question, top, vector) if answer else None
@@ -178,6 +181,7 @@ def run_cases(
                 citations=[c.doc_id for c in result.citations] if result else [],
                 contexts=[p.text for p in top],
                 latency_ms=(time.perf_counter() - tick) * 1000,
+                retrieval_ms=sum(timings.values()),
             )
         )
         if progress:
@@ -267,6 +271,7 @@ def evaluate(
             "expected": list(o.case.source_ids),
             "ranking": o.ranking[:10],
             "first_relevant_rank": o.first_relevant_rank,
+            "retrieval_ms": round(o.retrieval_ms, 3),
             "answer": o.answer,
             "citations": o.citations,
         }

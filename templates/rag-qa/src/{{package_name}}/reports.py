@@ -15,7 +15,7 @@ RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr",
 def served_mode(config: dict[str, Any]) -> str:
     """The retrieval mode a results file's run served, with its rerank stage if one ran."""
     rerank = (config.get("rerank") or {}).get("mode", "none")
-    return str(config["retrieval_mode"]) + ("" if rerank == "none" else f" + {rerank} rerank")
+    return str(config["retrieval_mode"]) + ("" if rerank == "none" else " + sentence rerank")
 
 
 def eval_markdown(result: dict[str, Any]) -> str:
